@@ -1,0 +1,44 @@
+# labnet.docker: the user's entry points. `make lab` and `make test` are the two a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup test unit sanity integration molecule build lab verify destroy bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## Install what is missing: Docker engine, .venv, the lab image (idempotent)
+	@tools/setup.sh
+
+test: setup ## Set up, then run every test suite, stopping at the first failure
+	@tools/test.sh all
+
+unit: setup ## Unit tests only
+	@tools/test.sh unit
+
+sanity: setup ## ansible-test sanity only
+	@tools/test.sh sanity
+
+integration: setup ## Integration tests against the real engine, netlink and iptables
+	@tools/test.sh integration
+
+molecule: setup ## Molecule scenarios only
+	@tools/test.sh molecule
+
+build: setup ## Build the collection tarball, install it and render every module's docs
+	@tools/test.sh build
+
+lab: setup ## Set up, deploy the default lab on this host, verify it and print where the report is
+	@tools/lab.sh deploy
+
+verify: setup ## Verify the deployed lab again
+	@tools/lab.sh verify
+
+destroy: setup ## Remove everything the lab made
+	@tools/lab.sh destroy
+
+bench: setup ## Benchmarks: ratios against the alternatives, measured in the same run
+	@tools/bench.sh
+
+clean: ## Remove build output (not the venv)
+	rm -rf .build lab-report bench/out

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# make test and its parts. Usage: tools/test.sh [all|unit|sanity|integration|molecule|build] [TARGET...]
+# Every suite runs against a copy of the collection at .build/ansible_collections/labnet/docker.
+# "all" runs the suites in order and stops at the first that fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+suite=${1:-all}
+shift || true
+repo=$PWD
+python=$PWD/.venv/bin/python
+pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+banner() { printf '\n===== %s =====\n' "$*"; }
+
+# Each run works on its own copy, removed at exit (kept with LABNET_KEEP_BUILD=1).
+# Outside the checkout: ansible-test lists files with git, and a copy inside it would be ignored.
+build_root=$(mktemp -d "${TMPDIR:-/tmp}/labnet-build.XXXXXX")
+cleanup() { [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"; }
+trap cleanup EXIT
+tree() { [ -d "$build_root/ansible_collections" ] || tools/collection-tree.sh "$build_root" >/dev/null; echo "$build_root/ansible_collections/labnet/docker"; }
+
+run_unit() {
+    banner "unit tests"
+    local coll
+    coll=$(tree)
+    (cd "$coll" && PYTHONPATH="$build_root" "$python" -m pytest -q -p no:cacheprovider tests/unit "$@")
+}
+
+run_sanity() {
+    banner "ansible-test sanity"
+    local coll
+    coll=$(tree)
+    # --venv: each sanity test gets the pinned tools it needs, apart from the project's own venv.
+    # Its pip bootstrap comes from tools/get-pip-offline.py (the usual download host is out of reach).
+    local pipver
+    pipver=$("$python" - <<'PY'
+from ansible_test._internal.python_requirements import get_venv_packages
+from ansible_test._internal.host_configs import PythonConfig
+import sys
+class P:  # get_venv_packages only reads .version
+    version = "%d.%d" % sys.version_info[:2]
+print(get_venv_packages(P())["pip"])
+PY
+)
+    mkdir -p ~/.ansible/test/cache
+    cp tools/get-pip-offline.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
+    (cd "$coll" && ansible-test sanity --venv --python "$pyver" --color no \
+        --skip-test shellcheck "$@")
+}
+
+run_integration() {
+    banner "integration tests (real engine, netlink and iptables)"
+    tools/ensure-engine.sh
+    tools/build-box-image.sh
+    local coll
+    coll=$(tree)
+    # needs/root and destructive targets: they make veth pairs, namespaces, networks and
+    # containers under a random prefix and remove them again.
+    (cd "$coll" && ansible-test integration --local --python "$pyver" --color no \
+        --allow-destructive --allow-root "$@")
+    tools/leftovers.sh
+}
+
+run_molecule() {
+    if ! ls -d molecule/*/ >/dev/null 2>&1; then
+        banner "molecule: no scenarios yet"
+        return 0
+    fi
+    banner "molecule scenarios"
+    tools/ensure-engine.sh
+    local coll
+    coll=$(tree)
+    local scenarios=("$@")
+    [ ${#scenarios[@]} -gt 0 ] || mapfile -t scenarios < <(cd molecule && ls -d */ | tr -d / )
+    for s in "${scenarios[@]}"; do
+        banner "molecule test -s $s"
+        (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$build_root" molecule test -s "$s")
+    done
+    tools/leftovers.sh
+}
+
+run_build() {
+    banner "collection build, install and ansible-doc"
+    local coll out
+    coll=$(tree)
+    out=$(mktemp -d)
+    (cd "$coll" && ansible-galaxy collection build --force --output-path "$out" >/dev/null)
+    ansible-galaxy collection install --force -p "$out/installed" "$out"/labnet-docker-*.tar.gz >/dev/null
+    local modules
+    modules=$(cd plugins/modules && ls *.py | sed 's/\.py$//')
+    for m in $modules; do
+        ANSIBLE_COLLECTIONS_PATH="$out/installed" ansible-doc "labnet.docker.$m" >/dev/null
+        echo "ansible-doc labnet.docker.$m: ok"
+    done
+    rm -rf "$out"
+}
+
+case "$suite" in
+    unit) run_unit "$@" ;;
+    sanity) run_sanity "$@" ;;
+    integration) run_integration "$@" ;;
+    molecule) run_molecule "$@" ;;
+    build) run_build ;;
+    all)
+        run_unit
+        run_build
+        run_sanity
+        run_integration
+        run_molecule
+        banner "all suites passed"
+        ;;
+    *) echo "unknown suite: $suite (all, unit, sanity, integration, molecule, build)" >&2; exit 2 ;;
+esac
