@@ -14,7 +14,7 @@ options:
     description:
       - The network namespace to work in, by name (a file under C(/var/run/netns), as C(ip netns add) makes)
         or by path (such as C(/proc/1234/ns/net)).
-      - The namespace must exist: the module never creates one. When not set, the managed host's own
+      - The namespace must exist, since the module never creates one. When not set, the managed host's own
         network namespace is used.
     type: str
 requirements:

@@ -17,7 +17,8 @@ from ansible.module_utils.basic import missing_required_lib
 
 try:
     import docker
-    from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+    # Re-exported for the modules, so that they need not import the SDK themselves.
+    from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # pylint: disable=unused-import
 except ImportError:
     docker = None
     DOCKER_IMPORT_ERROR = traceback.format_exc()

@@ -18,7 +18,8 @@ from ansible.module_utils.basic import missing_required_lib
 
 try:
     from pyroute2 import IPRoute
-    from pyroute2.netlink.exceptions import NetlinkError
+    # Re-exported for the modules, so that they need not import pyroute2 themselves.
+    from pyroute2.netlink.exceptions import NetlinkError  # pylint: disable=unused-import
 except ImportError:
     IPRoute = None
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()

@@ -18,7 +18,7 @@ description:
     C(net.ipv4.ip_forward) setting.
   - Never changes anything.
 author:
-  - labnet.docker maintainers
+  - labnet.docker maintainers (@labnet)
 extends_documentation_fragment:
   - labnet.docker._docker
 attributes:
