@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test and its parts. Usage: tools/test.sh [all|unit|sanity|integration|molecule|build] [TARGET...]
+# make test and its parts. Usage: tools/test.sh [all|unit|build|sanity|lint|integration|molecule] [TARGET...]
 # Every suite runs against a copy of the collection at .build/ansible_collections/labnet/docker.
 # "all" runs the suites in order and stops at the first that fails.
 set -euo pipefail
@@ -81,6 +81,13 @@ run_molecule() {
     tools/leftovers.sh
 }
 
+run_lint() {
+    banner "ansible-lint (production profile) on roles and playbooks"
+    local coll
+    coll=$(tree)
+    (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$build_root" ansible-lint --offline --profile production roles playbooks)
+}
+
 run_build() {
     banner "collection build, install and ansible-doc"
     local coll out
@@ -103,13 +110,15 @@ case "$suite" in
     integration) run_integration "$@" ;;
     molecule) run_molecule "$@" ;;
     build) run_build ;;
+    lint) run_lint ;;
     all)
         run_unit
         run_build
         run_sanity
+        run_lint
         run_integration
         run_molecule
         banner "all suites passed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, sanity, integration, molecule, build)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
 esac
