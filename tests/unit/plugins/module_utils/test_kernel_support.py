@@ -1,0 +1,50 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.labnet.docker.plugins.module_utils import _kernel_support as ks
+
+
+def test_message_names_the_missing_support_and_module():
+    message = ks.missing_support_message("vlan")
+    assert message.startswith("the kernel has no 802.1q VLAN support (module 8021q)")
+    assert "modprobe 8021q" in message
+    assert "ipvlan support (module ipvlan)" in ks.missing_support_message("ipvlan")
+
+
+def test_loaded_module_is_supported_without_probing(tmp_path, monkeypatch):
+    (tmp_path / "8021q").mkdir()
+    monkeypatch.setattr(ks, "probe_link_kind", lambda kind: pytest.fail("probed although loaded"))
+    assert ks.link_kind_support("vlan", sys_module_root=str(tmp_path)) == ks.SUPPORTED
+
+
+@pytest.mark.parametrize("answer, raises", [(ks.SUPPORTED, False), (ks.UNKNOWN, False), (ks.MISSING, True)])
+def test_require_link_kind_raises_only_when_certainly_missing(monkeypatch, answer, raises):
+    monkeypatch.setattr(ks, "module_loaded", lambda name, root="/sys/module": False)
+    asked = []
+    monkeypatch.setattr(ks, "probe_link_kind", lambda kind: asked.append(kind) or answer)
+    if raises:
+        with pytest.raises(ks.KernelSupportMissing) as err:
+            ks.require_link_kind("vlan")
+        assert "802.1q VLAN support (module 8021q)" in str(err.value)
+    else:
+        ks.require_link_kind("vlan")
+    assert asked == ["vlan"]
+
+
+@pytest.mark.parametrize("exit_code, answer", [(0, ks.SUPPORTED), (95, ks.MISSING), (1, ks.UNKNOWN), (255, ks.UNKNOWN)])
+def test_probe_reads_the_child_exit_code(monkeypatch, exit_code, answer):
+    monkeypatch.setattr(ks.os, "fork", lambda: 4242)
+    monkeypatch.setattr(ks.os, "waitpid", lambda pid, options: (pid, exit_code << 8))
+    assert ks.probe_link_kind("vlan") == answer
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the probe needs CAP_SYS_ADMIN to make a network namespace")
+def test_probe_leaves_nothing_in_the_callers_namespace():
+    before = sorted(os.listdir("/sys/class/net"))
+    assert ks.probe_link_kind("macvlan") in (ks.SUPPORTED, ks.MISSING, ks.UNKNOWN)
+    assert sorted(os.listdir("/sys/class/net")) == before

@@ -1,0 +1,415 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.labnet.docker.plugins.module_utils import _kernel_support
+from ansible_collections.labnet.docker.plugins.module_utils._docker_client import APIError, NotFound
+from ansible_collections.labnet.docker.plugins.modules import macvlan_network
+from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import FakeIPRoute
+from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+
+ARGS = dict(
+    name="labnet",
+    parent="lab0",
+    subnet="192.168.50.0/24",
+    gateway="192.168.50.1",
+    ip_range="192.168.50.128/25",
+    aux_addresses={"router": "192.168.50.2"},
+    labels={"lab": "tutorial"},
+)
+CHANGING = {"create_network", "remove_network", "connect_container_to_network", "disconnect_container_from_network"}
+
+
+class FakeApi:
+    """The Engine API calls the module makes, over networks and containers held in memory."""
+
+    def __init__(self):
+        self.nets = {}
+        self.ctrs = {}
+        self.calls = []
+        self.serial = 0
+        self.fail_create = 0  # how many create_network calls fail
+
+    def _id(self, prefix):
+        self.serial += 1
+        return ("%s%03d" % (prefix, self.serial)).ljust(64, "0")
+
+    def add_network(self, name, driver="macvlan", options=None, config=None, labels=None):
+        net_id = self._id("n")
+        self.nets[net_id] = dict(Name=name, Id=net_id, Driver=driver, Options=options or {}, Labels=labels or {},
+                                 EnableIPv6=False, IPAM=dict(Driver="default", Options={}, Config=config or []))
+        return net_id
+
+    def add_container(self, name, net_id, address, aliases=(), running=True):
+        ctr_id = self._id("c")
+        net = self.nets[net_id]
+        self.ctrs[ctr_id] = dict(Id=ctr_id, Name="/" + name, State=dict(Running=running), NetworkSettings=dict(Networks={
+            net["Name"]: dict(NetworkID=net_id if running else "", IPAMConfig=dict(IPv4Address=address),
+                              IPAddress=address if running else "", Aliases=list(aliases) + [ctr_id[:12]])
+        }))
+        return ctr_id
+
+    # reads
+    def networks(self, names=None):
+        self.calls.append(("networks", names))
+        return [copy.deepcopy(n) for n in self.nets.values() if not names or any(x in n["Name"] for x in names)]
+
+    def inspect_network(self, net_id):
+        if net_id not in self.nets:
+            raise NotFound("no such network")
+        return copy.deepcopy(self.nets[net_id])
+
+    def containers(self, all, filters):  # pylint: disable=redefined-builtin
+        wanted = filters["network"]
+        found = []
+        for ctr in self.ctrs.values():
+            for name, endpoint in ctr["NetworkSettings"]["Networks"].items():
+                if endpoint["NetworkID"] in wanted or name in wanted:
+                    found.append(dict(Id=ctr["Id"]))
+        return found
+
+    def inspect_container(self, ctr_id):
+        return copy.deepcopy(self.ctrs[ctr_id])
+
+    # changes
+    def create_network(self, name, **kwargs):
+        self.calls.append(("create_network", name, kwargs))
+        if self.fail_create:
+            self.fail_create -= 1
+            raise APIError("invalid pool request")
+        net_id = self.add_network(name, kwargs["driver"], kwargs["options"], kwargs["ipam"]["Config"], kwargs["labels"])
+        return dict(Id=net_id)
+
+    def remove_network(self, net_id):
+        self.calls.append(("remove_network", net_id))
+        del self.nets[net_id]
+
+    def disconnect_container_from_network(self, ctr_id, net_id, force):
+        self.calls.append(("disconnect_container_from_network", ctr_id, net_id, force))
+        networks = self.ctrs[ctr_id]["NetworkSettings"]["Networks"]
+        del networks[self.nets[net_id]["Name"]]
+
+    def connect_container_to_network(self, ctr_id, net_id, ipv4_address=None, aliases=None):
+        self.calls.append(("connect_container_to_network", ctr_id, net_id, ipv4_address, aliases))
+        ctr = self.ctrs[ctr_id]
+        ctr["NetworkSettings"]["Networks"][self.nets[net_id]["Name"]] = dict(
+            NetworkID=net_id, IPAMConfig=dict(IPv4Address=ipv4_address), IPAddress=ipv4_address,
+            Aliases=list(aliases or []) + [ctr_id[:12]])
+
+    def changing_calls(self):
+        return [call for call in self.calls if call[0] in CHANGING]
+
+
+class FakeClient:
+    def __init__(self):
+        self.api = FakeApi()
+
+    def ping(self):
+        return True
+
+
+EXACT_CONFIG = [dict(Subnet="192.168.50.0/24", Gateway="192.168.50.1", IPRange="192.168.50.128/25",
+                     AuxiliaryAddresses={"router": "192.168.50.2"})]
+EXACT_OPTIONS = {"parent": "lab0", "macvlan_mode": "bridge"}
+
+
+@pytest.fixture
+def client(monkeypatch):
+    fake = FakeClient()
+    made = []
+
+    def factory(url, timeout):
+        made.append(url)
+        return fake
+
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker_client.make_docker_client", factory)
+    fake.made = made
+    return fake
+
+
+@pytest.fixture
+def ipr(monkeypatch):
+    fake = FakeIPRoute()
+    fake.add_link("lab0")
+    fake.add_link("lab1")
+    monkeypatch.setattr(macvlan_network, "make_iproute", lambda netns=None: fake)
+    return fake
+
+
+@pytest.fixture
+def no_vlan_support(monkeypatch):
+    probes = []
+
+    def probe(kind):
+        probes.append(kind)
+        return _kernel_support.MISSING
+
+    monkeypatch.setattr(_kernel_support, "module_loaded", lambda name, root="/sys/module": False)
+    monkeypatch.setattr(_kernel_support, "probe_link_kind", probe)
+    return probes
+
+
+def run(monkeypatch, **overrides):
+    args = dict(ARGS)
+    args.update(overrides)
+    return run_module(macvlan_network.main, args, monkeypatch)
+
+
+def test_creates_the_network_with_exact_settings(monkeypatch, client, ipr):
+    result = run(monkeypatch, _ansible_diff=True)
+    assert isinstance(result, ModuleExit)
+    out = result.result
+    assert out["changed"] is True
+    assert out["actions"] == ["create network labnet"]
+    (call,) = client.api.changing_calls()
+    assert call[0:2] == ("create_network", "labnet")
+    assert call[2]["driver"] == "macvlan"
+    assert call[2]["options"] == EXACT_OPTIONS
+    assert call[2]["ipam"]["Config"] == EXACT_CONFIG
+    assert call[2]["labels"] == {"lab": "tutorial"}
+    assert call[2]["enable_ipv6"] is False
+    assert out["network"]["id"] == next(iter(client.api.nets))
+    assert out["network"]["aux_addresses"] == {"router": "192.168.50.2"}
+    assert out["diff"]["before"] == {}
+    assert out["diff"]["after"]["ip_range"] == "192.168.50.128/25"
+
+
+def test_check_mode_creates_nothing(monkeypatch, client, ipr):
+    result = run(monkeypatch, _ansible_check_mode=True)
+    assert isinstance(result, ModuleExit)
+    assert result.result["changed"] is True
+    assert result.result["network"]["id"] is None
+    assert client.api.changing_calls() == []
+
+
+def test_ipv6_pool_enables_ipv6(monkeypatch, client, ipr):
+    run(monkeypatch, subnet_v6="fd00:50:0::/64", gateway_v6="fd00:50::1")
+    (call,) = client.api.changing_calls()
+    assert call[2]["enable_ipv6"] is True
+    assert call[2]["ipam"]["Config"][1] == dict(Subnet="fd00:50::/64", Gateway="fd00:50::1")
+
+
+def test_an_exact_network_is_left_alone_whatever_the_order_and_spelling(monkeypatch, client, ipr):
+    config = [dict(Subnet="fd00:50:0:0::/64", Gateway="fd00:50::0001")] + EXACT_CONFIG
+    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=config)
+    result = run(monkeypatch, subnet_v6="fd00:50::/64", gateway_v6="fd00:50::1", _ansible_diff=True)
+    assert isinstance(result, ModuleExit)
+    assert result.result["changed"] is False
+    assert result.result["differences"] == []
+    assert result.result["diff"]["before"] == result.result["diff"]["after"]
+    assert result.result["network"]["gateway_v6"] == "fd00:50::1"
+    assert client.api.changing_calls() == []
+
+
+def test_default_mode_absent_from_options_is_bridge(monkeypatch, client, ipr):
+    client.api.add_network("labnet", options={"parent": "lab0"}, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    result = run(monkeypatch)
+    assert result.result["changed"] is False
+
+
+def test_unset_gateway_and_labels_are_not_compared(monkeypatch, client, ipr):
+    config = [dict(EXACT_CONFIG[0], Gateway="192.168.50.254")]
+    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"other": "x"}, config=config)
+    result = run(monkeypatch, gateway=None, labels=None)
+    assert result.result["changed"] is False
+
+
+@pytest.mark.parametrize("overrides, difference", [
+    (dict(mode="vepa"), "mode is bridge, wanted vepa"),
+    (dict(parent="lab1"), "parent is lab0, wanted lab1"),
+    (dict(ip_range="192.168.50.192/26"), "ip_range of 192.168.50.0/24 is 192.168.50.128/25, wanted 192.168.50.192/26"),
+    (dict(gateway="192.168.50.254"), "gateway of 192.168.50.0/24 is 192.168.50.1, wanted 192.168.50.254"),
+    (dict(aux_addresses={}), "aux_addresses of 192.168.50.0/24 are {'router': '192.168.50.2'}, wanted {}"),
+    (dict(labels={"lab": "other"}), "labels are {'lab': 'tutorial'}, wanted {'lab': 'other'}"),
+    (dict(subnet_v6="fd00::/64"), "subnet fd00::/64 is wanted but not configured"),
+])
+def test_drift_is_named(monkeypatch, client, ipr, overrides, difference):
+    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    result = run(monkeypatch, _ansible_check_mode=True, **overrides)
+    assert isinstance(result, ModuleExit)
+    assert result.result["changed"] is True
+    assert result.result["differences"] == [difference]
+    assert client.api.changing_calls() == []
+
+
+def test_a_bridge_network_of_the_same_name_is_replaced(monkeypatch, client, ipr):
+    client.api.add_network("labnet", driver="bridge", config=[dict(Subnet="192.168.50.0/24")])
+    result = run(monkeypatch, _ansible_check_mode=True)
+    assert "driver is bridge, wanted macvlan" in result.result["differences"]
+
+
+def attached(client):
+    old_id = client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    web = client.api.add_container("web", old_id, "192.168.50.9", aliases=["www"])
+    db = client.api.add_container("db", old_id, "192.168.50.10", running=False)
+    return old_id, web, db
+
+
+def test_drift_recreates_and_reconnects_with_addresses_and_aliases(monkeypatch, client, ipr):
+    old_id, web, db = attached(client)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleExit)
+    out = result.result
+    calls = client.api.changing_calls()
+    assert [c[0] for c in calls] == [
+        "disconnect_container_from_network", "disconnect_container_from_network", "remove_network",
+        "create_network", "connect_container_to_network", "connect_container_to_network"]
+    assert calls[2] == ("remove_network", old_id)
+    new_id = next(iter(client.api.nets))
+    assert ("connect_container_to_network", web, new_id, "192.168.50.9", ["www"]) in calls
+    assert ("connect_container_to_network", db, new_id, "192.168.50.10", None) in calls
+    assert out["reconnected"] == [dict(name="db", ipv4_address="192.168.50.10", aliases=[]),
+                                  dict(name="web", ipv4_address="192.168.50.9", aliases=["www"])]
+    assert out["network"]["id"] == new_id and out["network"]["ip_range"] == "192.168.50.192/26"
+    assert [c["name"] for c in out["network"]["containers"]] == ["db", "web"]
+    assert out["actions"][2].startswith("remove network labnet (ip_range of 192.168.50.0/24")
+
+
+def test_drift_in_check_mode_lists_the_reconnections_and_changes_nothing(monkeypatch, client, ipr):
+    attached(client)
+    result = run(monkeypatch, ip_range="192.168.50.192/26", _ansible_check_mode=True)
+    assert result.result["changed"] is True
+    assert [r["name"] for r in result.result["reconnected"]] == ["db", "web"]
+    assert client.api.changing_calls() == []
+
+
+def test_a_container_outside_the_new_subnet_is_named(monkeypatch, client, ipr):
+    attached(client)
+    result = run(monkeypatch, subnet="192.168.50.128/25", gateway="192.168.50.129", ip_range=None, aux_addresses={})
+    assert isinstance(result, ModuleFail)
+    assert ("Container 'db' is attached to network labnet at 192.168.50.10 and could not be reconnected after the "
+            "change: 192.168.50.10 is outside the new subnet 192.168.50.128/25") in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+def test_a_container_on_the_new_gateway_is_named(monkeypatch, client, ipr):
+    attached(client)
+    result = run(monkeypatch, gateway="192.168.50.9")
+    assert isinstance(result, ModuleFail)
+    assert "Container 'web'" in result.result["msg"] and "192.168.50.9 is the new gateway" in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+def test_failed_create_puts_the_previous_network_back(monkeypatch, client, ipr):
+    old_id, web, db = attached(client)
+    client.api.fail_create = 1
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    assert "Could not create the macvlan network labnet on parent lab0: invalid pool request." in result.result["msg"]
+    assert "The previous network was put back as it was, with its containers" in result.result["msg"]
+    (restored,) = client.api.nets.values()
+    assert restored["IPAM"]["Config"] == EXACT_CONFIG
+    assert restored["Options"] == EXACT_OPTIONS
+    assert client.api.ctrs[web]["NetworkSettings"]["Networks"]["labnet"]["IPAddress"] == "192.168.50.9"
+
+
+def test_failed_reconnect_names_the_container(monkeypatch, client, ipr):
+    old_id, web, db = attached(client)
+
+    def refuse(ctr_id, net_id, ipv4_address=None, aliases=None):
+        raise APIError("Address already in use")
+
+    monkeypatch.setattr(client.api, "connect_container_to_network", refuse)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    assert "container 'db' could not be reconnected at 192.168.50.10: Address already in use" in result.result["msg"]
+    assert "docker network connect --ip 192.168.50.10 labnet db" in result.result["msg"]
+
+
+def test_another_network_on_the_same_parent_is_named(monkeypatch, client, ipr):
+    client.api.add_network("otherlab", options={"parent": "lab0"}, config=[dict(Subnet="10.9.0.0/24")])
+    result = run(monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert "parent='lab0' is already the parent of the macvlan network 'otherlab'" in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+def test_an_overlapping_network_is_named(monkeypatch, client, ipr):
+    client.api.add_network("bridgelab", driver="bridge", config=[dict(Subnet="192.168.50.128/26")])
+    result = run(monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert ("subnet='192.168.50.0/24' overlaps the subnet 192.168.50.128/26 of the Docker network 'bridgelab'"
+            in result.result["msg"])
+    assert client.api.changing_calls() == []
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(subnet="192.168.50.0/33"), "subnet='192.168.50.0/33' is not a network in CIDR notation"),
+    (dict(subnet="192.168.50.1/24"), "subnet='192.168.50.1/24' has host bits set. Use the network address: 192.168.50.0/24"),
+    (dict(gateway="10.0.0.1"), "gateway='10.0.0.1' is outside the subnet 192.168.50.0/24"),
+    (dict(ip_range="192.168.51.0/25"), "ip_range='192.168.51.0/25' is not inside the subnet 192.168.50.0/24"),
+    (dict(aux_addresses={"router": "192.168.50.1"}), "gateway='192.168.50.1' is also reserved as aux_addresses.router"),
+    (dict(parent="lo"), "parent='lo' is the loopback interface"),
+    (dict(parent="lab7"), "parent='lab7' does not exist on the managed host. Interfaces there: lab0, lab1, lo."),
+    (dict(parent="lab0.4095"), "parent='lab0.4095' asks for VLAN id 4095, which is outside 1 to 4094"),
+    (dict(parent="lab0.0"), "parent='lab0.0' asks for VLAN id 0, which is outside 1 to 4094"),
+    (dict(parent="lab9.50"), "parent='lab9.50' is a VLAN on 'lab9', which does not exist"),
+])
+def test_bad_input_fails_before_the_engine_is_asked(monkeypatch, client, ipr, overrides, message):
+    result = run(monkeypatch, **overrides)
+    assert isinstance(result, ModuleFail)
+    assert message in result.result["msg"]
+    assert client.made == []
+
+
+def test_missing_vlan_parent_without_8021q_fails_with_the_kernel_support_named(monkeypatch, client, ipr, no_vlan_support):
+    result = run(monkeypatch, parent="lab0.50")
+    assert isinstance(result, ModuleFail)
+    assert ("parent='lab0.50' does not exist, and Docker would have to create it as VLAN 50 on 'lab0', but the kernel "
+            "has no 802.1q VLAN support (module 8021q)") in result.result["msg"]
+    assert no_vlan_support == ["vlan"]
+    assert client.made == []
+
+
+def test_missing_vlan_parent_with_8021q_is_left_to_the_driver(monkeypatch, client, ipr):
+    monkeypatch.setattr(_kernel_support, "module_loaded", lambda name, root="/sys/module": name == "8021q")
+    result = run(monkeypatch, parent="lab0.50")
+    assert isinstance(result, ModuleExit)
+    (call,) = client.api.changing_calls()
+    assert call[2]["options"]["parent"] == "lab0.50"
+
+
+def test_an_existing_vlan_parent_is_used_without_probing(monkeypatch, client, ipr, no_vlan_support):
+    ipr.add_link("lab0.50", kind="vlan")
+    result = run(monkeypatch, parent="lab0.50")
+    assert isinstance(result, ModuleExit)
+    assert no_vlan_support == []
+
+
+def test_absent_refuses_with_attached_containers_naming_them(monkeypatch, client, ipr):
+    attached(client)
+    result = run_module(macvlan_network.main, dict(name="labnet", state="absent"), monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert "Network labnet has containers attached: db, web." in result.result["msg"]
+    assert "force=true" in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+def test_absent_with_force_disconnects_first(monkeypatch, client, ipr):
+    old_id, web, db = attached(client)
+    check = run_module(macvlan_network.main, dict(name="labnet", state="absent", force=True, _ansible_check_mode=True), monkeypatch)
+    assert check.result["changed"] is True and client.api.changing_calls() == []
+    result = run_module(macvlan_network.main, dict(name="labnet", state="absent", force=True, _ansible_diff=True), monkeypatch)
+    assert result.result["changed"] is True
+    assert [c[0] for c in client.api.changing_calls()] == [
+        "disconnect_container_from_network", "disconnect_container_from_network", "remove_network"]
+    assert result.result["diff"]["after"] == {} and result.result["diff"]["before"]["parent"] == "lab0"
+    again = run_module(macvlan_network.main, dict(name="labnet", state="absent", force=True), monkeypatch)
+    assert again.result["changed"] is False and again.result["network"] == {}
+
+
+def test_absent_of_a_missing_network_does_not_need_netlink(monkeypatch, client):
+    monkeypatch.setattr(macvlan_network, "make_iproute", None)
+    result = run_module(macvlan_network.main, dict(name="labnet", state="absent"), monkeypatch)
+    assert result.result["changed"] is False
+
+
+def test_only_the_exact_name_is_managed(monkeypatch, client, ipr):
+    client.api.add_network("labnet-old", options={"parent": "lab1"}, config=[dict(Subnet="10.1.0.0/24")])
+    result = run_module(macvlan_network.main, dict(name="labnet", state="absent"), monkeypatch)
+    assert result.result["changed"] is False
+    assert len(client.api.nets) == 1
