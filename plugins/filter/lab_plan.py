@@ -1,0 +1,641 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The lab planner: one topology in, a per-host plan out.
+
+Pure functions over plain data (no daemon, no netlink), so that the rules are unit-tested:
+
+- every macvlan network gets, on each host it spans, an ``ip_range`` carved from its subnet
+  (``ip_range: auto``): the subnet is cut into equal blocks, the blocks that hold a fixed address
+  (gateway, static container addresses, aux addresses, shim addresses) are skipped, and the hosts
+  take the free blocks in inventory order. Deterministic and without overlap;
+- containers with ``ipv4_address: auto`` (or none) get the lowest free address of their host's range;
+- host shims with ``address: auto`` get the highest free addresses outside every range;
+- links to a container on the same host become Docker links; links to a container on another host
+  become ``/etc/hosts`` entries with the target's address on a network both share;
+- checks name the container they run from, the host that container lives on and the address to use.
+
+Every error is an :class:`LabPlanError` that names the field, the value and the fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from ansible.errors import AnsibleFilterError
+
+LAB_LABEL = "labnet.lab"
+DEFAULT_IMAGE = "labnet/box:latest"
+IFNAME_MAX = 15
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+MODES = ("bridge", "private", "vepa", "passthru")
+# The smallest block that ip_range: auto will carve (a /29 leaves 6 usable addresses).
+SMALLEST_AUTO_BLOCK = 29
+
+
+class LabPlanError(AnsibleFilterError):
+    """The topology is wrong; the message names the field, the value and the fix."""
+
+
+def _name(field: str, value, what: str) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise LabPlanError(
+            "%s=%r is not a valid %s name. Use letters, digits, '_', '.' and '-', starting with a letter or digit."
+            % (field, value, what)
+        )
+    return value
+
+
+def _ifname(field: str, value) -> str:
+    _name(field, value, "interface")
+    if len(value) > IFNAME_MAX:
+        raise LabPlanError(
+            "%s=%r is %d characters long; Linux interface names have at most %d. Choose a shorter name."
+            % (field, value, len(value), IFNAME_MAX)
+        )
+    return value
+
+
+def _per_host(field: str, value, hosts: list[str], required: bool = True) -> dict:
+    """A setting given once for all hosts (a string) or per host (a dict host -> value)."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(hosts))
+        if unknown:
+            raise LabPlanError(
+                "%s names hosts that the network does not span: %s. Hosts it spans: %s. "
+                "Fix the host names or the network's hosts." % (field, ", ".join(unknown), ", ".join(hosts))
+            )
+        missing = [h for h in hosts if h not in value]
+        if missing and required:
+            raise LabPlanError(
+                "%s gives no value for host(s) %s. Give one per host, or a single value for all hosts."
+                % (field, ", ".join(missing))
+            )
+        return {h: value.get(h) for h in hosts}
+    if value is None and required:
+        raise LabPlanError("%s is required. Give one value for all hosts, or a dict of host to value." % field)
+    return {h: value for h in hosts}
+
+
+def _address(field: str, value, subnet) -> ipaddress.IPv4Address:
+    """An address inside ``subnet``; an integer N (or "N") means the subnet's N-th address."""
+    if isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isdigit()):
+        if not 0 < int(value) < subnet.num_addresses - 1:
+            raise LabPlanError(
+                "%s=%r is a host number, but %s has host numbers 1 to %d. Choose one in that range."
+                % (field, value, subnet, subnet.num_addresses - 2)
+            )
+        return subnet.network_address + int(value)
+    try:
+        address = ipaddress.ip_address(str(value))
+    except ValueError:
+        raise LabPlanError(
+            "%s=%r is not an IPv4 address. Give an address inside %s without a prefix length, or 'auto'."
+            % (field, value, subnet)
+        ) from None
+    if address.version != 4 or address not in subnet:
+        raise LabPlanError(
+            "%s=%r is outside the subnet %s. Choose an address inside %s." % (field, value, subnet, subnet)
+        )
+    if address in (subnet.network_address, subnet.broadcast_address):
+        raise LabPlanError(
+            "%s=%r is the %s address of %s, which no host may use. Choose another address."
+            % (field, value, "network" if address == subnet.network_address else "broadcast", subnet)
+        )
+    return address
+
+
+def _network(field: str, value) -> ipaddress.IPv4Network:
+    try:
+        network = ipaddress.ip_network(str(value), strict=True)
+    except ValueError as exc:
+        raise LabPlanError(
+            "%s=%r is not an IPv4 network in CIDR notation (%s). Write it as, for example, 172.31.250.0/24."
+            % (field, value, exc)
+        ) from None
+    if network.version != 4:
+        raise LabPlanError("%s=%r is not an IPv4 network; the lab plans IPv4 only." % (field, value))
+    return network
+
+
+def carve_ip_ranges(subnet, hosts: list[str], fixed, prefix: int | None = None) -> dict:
+    """Per-host ``ip_range`` blocks of ``subnet``: equal, disjoint, free of ``fixed`` addresses.
+
+    The subnet is cut into 2, 4, 8, ... blocks (or blocks of ``prefix`` when given) until there are
+    enough blocks without a fixed address for every host; hosts take them lowest first, in order.
+    """
+    subnet = ipaddress.ip_network(subnet)
+    fixed = [ipaddress.ip_address(a) for a in fixed]
+    if not hosts:
+        return {}
+    if prefix is not None:
+        if not subnet.prefixlen < prefix <= 30:
+            raise LabPlanError(
+                "ip_range_prefix=%r does not fit the subnet %s: it must be longer than /%d and at most /30."
+                % (prefix, subnet, subnet.prefixlen)
+            )
+        candidates = [prefix]
+    else:
+        candidates = range(subnet.prefixlen + 1, SMALLEST_AUTO_BLOCK + 1)
+    for new_prefix in candidates:
+        free = [b for b in subnet.subnets(new_prefix=new_prefix) if not any(a in b for a in fixed)]
+        if len(free) >= len(hosts):
+            return {host: str(block) for host, block in zip(hosts, free)}
+    raise LabPlanError(
+        "ip_range: auto cannot carve %d disjoint range(s) out of %s that avoid the fixed addresses %s. "
+        "Use a larger subnet, move the static addresses together, or give ip_range per host."
+        % (len(hosts), subnet, ", ".join(str(a) for a in sorted(fixed)) or "(none)")
+    )
+
+
+def _free_addresses(pool, taken, reverse: bool = False):
+    """Usable addresses of ``pool`` (network and broadcast of the pool excluded) not in ``taken``."""
+    hosts = list(pool.hosts()) if pool.prefixlen < 31 else list(pool)
+    if reverse:
+        hosts.reverse()
+    return (a for a in hosts if a not in taken)
+
+
+def _parse_link(field: str, value) -> tuple[str, str]:
+    if not isinstance(value, str) or not value:
+        raise LabPlanError("%s=%r is not a link. Write 'target' or 'target:alias'." % (field, value))
+    target, alias = value.split(":", 1) if ":" in value else (value, "")
+    return target, alias or target
+
+
+class _Planner:
+    def __init__(self, topology, lab_name, hosts, default_image):
+        if not isinstance(topology, dict):
+            raise LabPlanError("The lab topology must be a dict with networks, containers and checks; got %r." % (topology,))
+        self.topology = topology
+        self.lab = _name("lab_name", lab_name, "lab")
+        if not hosts or not isinstance(hosts, (list, tuple)):
+            raise LabPlanError("The lab needs at least one host (lab_hosts is %r). List the inventory hosts it spans." % (hosts,))
+        self.hosts = [str(h) for h in hosts]
+        self.default_image = default_image or DEFAULT_IMAGE
+        self.networks: dict = {}
+        self.containers: dict = {}
+
+    # -- names -------------------------------------------------------------------------------
+    def docker_name(self, name: str) -> str:
+        return "%s-%s" % (self.lab, name)
+
+    # -- networks ----------------------------------------------------------------------------
+    def read_networks(self):
+        for i, net in enumerate(self.topology.get("networks") or []):
+            where = "networks[%d]" % i
+            if not isinstance(net, dict):
+                raise LabPlanError("%s must be a dict; got %r." % (where, net))
+            name = _name(where + ".name", net.get("name"), "network")
+            where = "network %r" % name
+            if name in self.networks:
+                raise LabPlanError("%s is defined twice. Give each network a unique name." % where)
+            driver = net.get("driver", "macvlan")
+            if driver != "macvlan":
+                raise LabPlanError(
+                    "%s: driver=%r is not supported; lab networks are macvlan. Attach containers to an existing "
+                    "Docker network by its name instead." % (where, driver)
+                )
+            subnet = _network(where + ".subnet", net.get("subnet"))
+            hosts = net.get("hosts") or list(self.hosts)
+            unknown = [h for h in hosts if h not in self.hosts]
+            if unknown:
+                raise LabPlanError(
+                    "%s: hosts %s are not lab hosts (%s). Add them to the inventory group or fix the names."
+                    % (where, ", ".join(unknown), ", ".join(self.hosts))
+                )
+            gateway = _address(where + ".gateway", net.get("gateway") or next(subnet.hosts()), subnet)
+            mode = net.get("mode", "bridge")
+            if mode not in MODES:
+                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MODES)))
+            parents = _per_host(where + ".parent", net.get("parent"), hosts)
+            for host, parent in parents.items():
+                _ifname("%s.parent (host %s)" % (where, host), parent)
+            create = bool(net.get("create_parent", False))
+            peers = {}
+            if create:
+                peer_value = net.get("parent_peer")
+                if peer_value is None:
+                    peers = {h: (p[:IFNAME_MAX - 1] + "p") for h, p in parents.items()}
+                else:
+                    peers = _per_host(where + ".parent_peer", peer_value, hosts)
+                for host, peer in peers.items():
+                    _ifname("%s.parent_peer (host %s)" % (where, host), peer)
+                    if peer == parents[host]:
+                        raise LabPlanError("%s: parent_peer=%r equals the parent's name. Give the peer another name." % (where, peer))
+            aux = {}
+            for key, value in (net.get("aux_addresses") or {}).items():
+                aux[str(key)] = str(_address("%s.aux_addresses.%s" % (where, key), value, subnet))
+            prefix = net.get("ip_range_prefix")
+            self.networks[name] = dict(
+                name=name,
+                docker_name=self.docker_name(name),
+                subnet=subnet,
+                gateway=gateway,
+                mode=mode,
+                hosts=list(hosts),
+                parents=parents,
+                create_parent=create,
+                peers=peers,
+                aux=aux,
+                ip_range=net.get("ip_range", "auto"),
+                prefix=int(prefix) if prefix is not None else None,
+                shim=net.get("shim"),
+                statics={},  # address -> container
+            )
+        self.check_parents()
+
+    def check_parents(self):
+        """Two lab networks on one parent on one host: the engine refuses it, so the planner does first."""
+        seen: dict = {}
+        for net in self.networks.values():
+            for host, parent in net["parents"].items():
+                other = seen.setdefault((host, parent), net["name"])
+                if other != net["name"]:
+                    raise LabPlanError(
+                        "Networks %r and %r both use parent %r on host %s; a parent carries one macvlan network. "
+                        "Give one of them another parent." % (other, net["name"], parent, host)
+                    )
+
+    # -- containers --------------------------------------------------------------------------
+    def read_containers(self):
+        for i, ctr in enumerate(self.topology.get("containers") or []):
+            where = "containers[%d]" % i
+            if not isinstance(ctr, dict):
+                raise LabPlanError("%s must be a dict; got %r." % (where, ctr))
+            name = _name(where + ".name", ctr.get("name"), "container")
+            where = "container %r" % name
+            if name in self.containers:
+                raise LabPlanError("%s is defined twice. Give each container a unique name." % where)
+            host = str(ctr.get("host") or self.hosts[0])
+            if host not in self.hosts:
+                raise LabPlanError(
+                    "%s: host=%r is not a lab host (%s). Fix the name or add the host to the inventory."
+                    % (where, host, ", ".join(self.hosts))
+                )
+            attachments = []
+            for j, att in enumerate(ctr.get("networks") or []):
+                if isinstance(att, str):
+                    att = dict(name=att)
+                field = "%s.networks[%d]" % (where, j)
+                net_name = _name(field + ".name", att.get("name"), "network")
+                entry = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
+                net = self.networks.get(net_name)
+                if net is not None:
+                    if host not in net["hosts"]:
+                        raise LabPlanError(
+                            "%s is on host %s, but network %r spans only %s. Add the host to the network or move the container."
+                            % (where, host, net_name, ", ".join(net["hosts"]))
+                        )
+                    wanted = att.get("ipv4_address", "auto")
+                    if wanted not in (None, "", "auto"):
+                        address = _address(field + ".ipv4_address", wanted, net["subnet"])
+                        if address == net["gateway"] or str(address) in net["aux"].values():
+                            raise LabPlanError(
+                                "%s.ipv4_address=%s is network %r's %s. Choose another address."
+                                % (field, address, net_name, "gateway" if address == net["gateway"] else "aux address")
+                            )
+                        owner = net["statics"].get(address)
+                        if owner:
+                            raise LabPlanError(
+                                "%s.ipv4_address=%s is already container %r's address on network %r. Give each container its own address."
+                                % (field, address, owner, net_name)
+                            )
+                        net["statics"][address] = name
+                        entry["address"] = address
+                elif att.get("ipv4_address") not in (None, "", "auto"):
+                    raise LabPlanError(
+                        "%s: network %r is not a lab network, so the lab cannot plan address %s on it. "
+                        "Define it under networks, or drop ipv4_address." % (field, net_name, att.get("ipv4_address"))
+                    )
+                attachments.append(entry)
+            command = ctr.get("command")
+            self.containers[name] = dict(
+                name=name,
+                docker_name=self.docker_name(name),
+                host=host,
+                image=ctr.get("image") or self.default_image,
+                command=command,
+                env=dict(ctr.get("env") or {}),
+                hostname=ctr.get("hostname") or name,
+                attachments=attachments,
+                links=[_parse_link("%s.links[%d]" % (where, k), link) for k, link in enumerate(ctr.get("links") or [])],
+                published_ports=[str(p) for p in ctr.get("published_ports") or []],
+                restart_policy=ctr.get("restart_policy", "unless-stopped"),
+                labels=dict(ctr.get("labels") or {}),
+            )
+
+    # -- addresses ---------------------------------------------------------------------------
+    def plan_addresses(self):
+        for net in self.networks.values():
+            self.plan_network(net)
+
+    def _explicit_shim_addresses(self, net) -> dict:
+        shim = net["shim"]
+        if not shim:
+            return {}
+        where = "network %r.shim" % net["name"]
+        value = shim.get("address", "auto") if isinstance(shim, dict) else "auto"
+        if value == "auto":
+            return {}
+        per_host = _per_host(where + ".address", value, net["hosts"])
+        return {h: _address("%s.address (host %s)" % (where, h), str(a).split("/", maxsplit=1)[0], net["subnet"]) for h, a in per_host.items()}
+
+    def plan_network(self, net):
+        subnet = net["subnet"]
+        where = "network %r" % net["name"]
+        shim_addresses = self._explicit_shim_addresses(net)
+        fixed = {net["gateway"], *net["statics"], *(ipaddress.ip_address(a) for a in net["aux"].values()), *shim_addresses.values()}
+        spec = net["ip_range"]
+        if spec == "auto":
+            ranges = carve_ip_ranges(subnet, net["hosts"], fixed, net["prefix"])
+        elif spec in (None, "", "none"):
+            ranges = {h: None for h in net["hosts"]}
+        else:
+            ranges = _per_host(where + ".ip_range", spec, net["hosts"])
+        ranges = {h: (_network("%s.ip_range (host %s)" % (where, h), r) if r else None) for h, r in ranges.items()}
+        for host, block in ranges.items():
+            if block is not None and not block.subnet_of(subnet):
+                raise LabPlanError("%s.ip_range=%s (host %s) is outside the subnet %s. Choose a range inside it." % (where, block, host, subnet))
+        blocks = [(h, b) for h, b in ranges.items() if b is not None]
+        for i, (h1, b1) in enumerate(blocks):
+            for h2, b2 in blocks[i + 1:]:
+                if b1.overlaps(b2):
+                    raise LabPlanError(
+                        "%s: the ip_range of host %s (%s) overlaps that of host %s (%s); each host's engine hands out "
+                        "addresses from its own range, so they must not overlap. Use ip_range: auto, or disjoint ranges."
+                        % (where, h1, b1, h2, b2)
+                    )
+        for address, owner in net["statics"].items():
+            owner_host = self.containers[owner]["host"]
+            for host, block in blocks:
+                if host != owner_host and address in block:
+                    raise LabPlanError(
+                        "Container %r's address %s on network %r lies in host %s's ip_range %s, where that host's engine "
+                        "may hand it out. Choose an address outside the other hosts' ranges." % (owner, address, net["name"], host, block)
+                    )
+        taken = set(fixed)
+        # Shims with address: auto take the highest free addresses outside every range.
+        shims = {}
+        if net["shim"]:
+            shim = net["shim"] if isinstance(net["shim"], dict) else {}
+            names = _per_host(where + ".shim.name", shim.get("name"), net["hosts"])
+            for host in net["hosts"]:
+                _ifname("%s.shim.name (host %s)" % (where, host), names[host])
+                address = shim_addresses.get(host)
+                if address is None:
+                    address = next(
+                        (a for a in _free_addresses(subnet, taken, reverse=True) if not any(a in block for dummy, block in blocks)),
+                        None,
+                    )
+                    if address is None:
+                        raise LabPlanError("%s: no free address is left for the shim on host %s. Give shim.address." % (where, host))
+                    taken.add(address)
+                shims[host] = dict(name=names[host], address=address, routes=shim.get("routes"))
+        # Containers with automatic addresses take the lowest free address of their host's range.
+        for ctr in self.containers.values():
+            for att in ctr["attachments"]:
+                if att["name"] != net["name"] or att["address"] is not None:
+                    continue
+                pool = ranges.get(ctr["host"]) or subnet
+                address = next(_free_addresses(pool, taken), None)
+                if address is None:
+                    raise LabPlanError(
+                        "%s: no free address is left in %s for container %r. Use a larger range or give ipv4_address."
+                        % (where, pool, ctr["name"])
+                    )
+                taken.add(address)
+                att["address"] = address
+        net["ranges"] = ranges
+        net["shims"] = shims
+
+    # -- output ------------------------------------------------------------------------------
+    def address_on_shared_network(self, source: dict, target: dict):
+        """Target's address on a lab network both containers are on, with that network's name."""
+        mine = {a["name"] for a in source["attachments"]}
+        for att in target["attachments"]:
+            if att["name"] in mine and att["name"] in self.networks and att["address"] is not None:
+                return att["address"], att["name"]
+        return None, None
+
+    def container_spec(self, ctr: dict) -> dict:
+        """The container as labnet.docker.linked_containers takes it."""
+        links, etc_hosts = [], {}
+        for target_name, alias in ctr["links"]:
+            target = self.containers.get(target_name)
+            if target is None:
+                raise LabPlanError(
+                    "container %r links to %r, which is not a lab container (%s). Fix the link target."
+                    % (ctr["name"], target_name, ", ".join(sorted(self.containers)))
+                )
+            if target["host"] == ctr["host"]:
+                links.append("%s:%s" % (target["docker_name"], alias))
+                continue
+            address = self.address_on_shared_network(ctr, target)[0]
+            if address is None:
+                raise LabPlanError(
+                    "container %r (host %s) links to %r on host %s, but they share no lab network. Links only work on "
+                    "one host; across hosts both containers must be on one macvlan network." % (ctr["name"], ctr["host"], target_name, target["host"])
+                )
+            etc_hosts[alias] = str(address)
+            etc_hosts.setdefault(target["hostname"], str(address))
+        networks = []
+        for att in ctr["attachments"]:
+            net = self.networks.get(att["name"])
+            entry = dict(name=net["docker_name"] if net else att["name"])
+            if att["address"] is not None:
+                entry["ipv4_address"] = str(att["address"])
+            if att["aliases"]:
+                entry["aliases"] = list(att["aliases"])
+            networks.append(entry)
+        spec = dict(
+            name=ctr["docker_name"],
+            image=ctr["image"],
+            hostname=ctr["hostname"],
+            networks=networks,
+            links=links,
+            published_ports=list(ctr["published_ports"]),
+            restart_policy=ctr["restart_policy"],
+            labels=dict(ctr["labels"], **{LAB_LABEL: self.lab, "labnet.lab.container": ctr["name"]}),
+        )
+        if ctr["command"] is not None:
+            spec["command"] = ctr["command"]
+        if ctr["env"]:
+            spec["env"] = {k: str(v) for k, v in ctr["env"].items()}
+        if etc_hosts:
+            spec["etc_hosts"] = etc_hosts
+        return spec
+
+    def network_entry(self, net: dict, host: str) -> dict:
+        entry = dict(
+            name=net["name"],
+            docker_name=net["docker_name"],
+            parent=net["parents"][host],
+            create_parent=net["create_parent"],
+            parent_peer=net["peers"].get(host),
+            subnet=str(net["subnet"]),
+            gateway=str(net["gateway"]),
+            ip_range=str(net["ranges"][host]) if net["ranges"].get(host) else None,
+            aux_addresses=dict(net["aux"]),
+            mode=net["mode"],
+            labels={LAB_LABEL: self.lab},
+            shim=None,
+        )
+        shim = net["shims"].get(host)
+        if shim:
+            routes = shim["routes"]
+            if routes is None:
+                routes = [entry["ip_range"]] if entry["ip_range"] else []
+                block = net["ranges"].get(host)
+                for ctr in self.containers.values():
+                    for att in ctr["attachments"]:
+                        if ctr["host"] == host and att["name"] == net["name"] and (block is None or att["address"] not in block):
+                            routes.append("%s/32" % att["address"])
+            entry["shim"] = dict(name=shim["name"], address="%s/32" % shim["address"], routes=list(routes))
+        return entry
+
+    def plan_checks(self) -> list:
+        checks = []
+        spec = self.topology.get("checks") or {}
+        for i, pair in enumerate(spec.get("ping") or []):
+            field = "checks.ping[%d]" % i
+            if isinstance(pair, dict):
+                source_name, target_name = pair.get("from"), pair.get("to")
+            elif isinstance(pair, (list, tuple)) and len(pair) == 2:
+                source_name, target_name = pair
+            else:
+                raise LabPlanError("%s=%r is not a ping pair. Write [from, to] or {from: ..., to: ...}." % (field, pair))
+            source, target = self._container(field + ".from", source_name), self._container(field + ".to", target_name)
+            address, network = self.address_on_shared_network(source, target)
+            if address is None:
+                raise LabPlanError(
+                    "%s: %r and %r share no lab network, so there is no planned address to ping. Put both on one lab network."
+                    % (field, source_name, target_name)
+                )
+            checks.append(dict(
+                kind="ping", host=source["host"], container=source["docker_name"], source=source_name,
+                target=target_name, address=str(address), network=network,
+                name="ping %s -> %s (%s on %s)" % (source_name, target_name, address, network),
+            ))
+        for i, http in enumerate(spec.get("http") or []):
+            field = "checks.http[%d]" % i
+            if not isinstance(http, dict) or not http.get("from") or not http.get("url"):
+                raise LabPlanError("%s=%r needs 'from' (a container) and 'url'." % (field, http))
+            source = self._container(field + ".from", http["from"])
+            url_host = urlsplit(str(http["url"])).hostname or ""
+            try:
+                ipaddress.ip_address(url_host)
+                url_host = ""  # an address needs no name
+            except ValueError:
+                pass
+            checks.append(dict(
+                kind="http", host=source["host"], container=source["docker_name"], source=http["from"],
+                url=http["url"], url_host=url_host, expect=http.get("expect", ""),
+                name="http %s -> %s" % (http["from"], http["url"]),
+            ))
+        if spec.get("host_ping", True):
+            for net in self.networks.values():
+                for host, shim in net["shims"].items():
+                    for ctr in self.containers.values():
+                        for att in ctr["attachments"]:
+                            if ctr["host"] == host and att["name"] == net["name"]:
+                                checks.append(dict(
+                                    kind="host_ping", host=host, source=host, target=ctr["name"],
+                                    address=str(att["address"]), network=net["name"], via=shim["name"],
+                                    name="ping host %s -> %s (%s via shim %s)" % (host, ctr["name"], att["address"], shim["name"]),
+                                ))
+        ports = spec.get("ports", "auto")
+        if ports:
+            for ctr in self.containers.values():
+                # Docker publishes ports through a bridge network only (the default bridge when the
+                # container names no network); a container only on lab (macvlan) networks gets no NAT.
+                if ctr["attachments"] and all(a["name"] in self.networks for a in ctr["attachments"]):
+                    continue
+                for binding in ctr["published_ports"]:
+                    address, host_port = _probe_target(binding)
+                    if host_port is None:
+                        continue
+                    checks.append(dict(
+                        kind="port", host=ctr["host"], container=ctr["docker_name"], source=ctr["host"],
+                        target=ctr["name"], address=address, port=host_port, binding=binding,
+                        name="port %s:%s -> %s (%s)" % (address, host_port, ctr["name"], binding),
+                    ))
+        if spec.get("port_forward", True):
+            for host in self.hosts:
+                names = sorted(c["docker_name"] for c in self.containers.values() if c["host"] == host and c["published_ports"])
+                if names:
+                    checks.append(dict(
+                        kind="port_forward", host=host, containers=names, source=host,
+                        name="port_forward_info on %s: %s" % (host, ", ".join(names)),
+                    ))
+        return checks
+
+    def _container(self, field, name):
+        ctr = self.containers.get(name)
+        if ctr is None:
+            raise LabPlanError(
+                "%s=%r is not a lab container (%s). Fix the name." % (field, name, ", ".join(sorted(self.containers)))
+            )
+        return ctr
+
+    def plan(self) -> dict:
+        self.read_networks()
+        self.read_containers()
+        self.plan_addresses()
+        hosts = {}
+        for host in self.hosts:
+            networks = [self.network_entry(n, host) for n in self.networks.values() if host in n["hosts"]]
+            hosts[host] = dict(
+                networks=networks,
+                containers=[self.container_spec(c) for c in self.containers.values() if c["host"] == host],
+            )
+        return dict(
+            name=self.lab,
+            label={LAB_LABEL: self.lab},
+            hosts=hosts,
+            containers=[dict(
+                name=c["name"], docker_name=c["docker_name"], host=c["host"], image=c["image"],
+                addresses={self.networks[a["name"]]["docker_name"] if a["name"] in self.networks else a["name"]:
+                           (str(a["address"]) if a["address"] is not None else None) for a in c["attachments"]},
+                links=["%s:%s" % link for link in c["links"]],
+                published_ports=list(c["published_ports"]),
+            ) for c in self.containers.values()],
+            checks=self.plan_checks(),
+        )
+
+
+def _probe_target(binding: str):
+    """Where a host reaches a published port: ``(address, host_port)``; ``(None, None)`` for unpublished."""
+    spec = binding.split("/")[0]
+    parts = spec.rsplit(":", 2)
+    if len(parts) == 1:
+        return None, None  # container port only: the engine picks the host port
+    if len(parts) == 2:
+        host_ip, host_port = "", parts[0]
+    else:
+        host_ip, host_port = parts[0], parts[1]
+    if not host_port:
+        return None, None
+    host_port = host_port.split("-")[0]
+    address = host_ip.strip("[]") if host_ip not in ("", "0.0.0.0", "::", "[::]") else "127.0.0.1"
+    return address, int(host_port)
+
+
+def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE):
+    """Plan a lab: see the module docstring and plugins/filter/lab_plan.yml."""
+    return _Planner(topology, lab_name, hosts, default_image).plan()
+
+
+def lab_absent_containers(names):
+    """Container names as labnet.docker.linked_containers entries with ``state: absent``."""
+    return [dict(name=str(name), state="absent") for name in names or []]
+
+
+class FilterModule:
+    """labnet.docker.lab_plan and labnet.docker.lab_absent_containers."""
+
+    def filters(self):
+        return {"lab_plan": lab_plan, "lab_absent_containers": lab_absent_containers}

@@ -1,0 +1,272 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The lab report: check results as rows and a table, and the topology as Graphviz and Mermaid.
+
+Pure functions over plain data: a plan from ``labnet.docker.lab_plan`` and the results that the
+``labnet.docker.lab`` role's verify step registers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+PASS = "pass"
+FAIL = "fail"
+WARN = "warn"
+KINDS = ("ping", "host_ping", "http", "port", "port_forward")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _failure_text(result: dict) -> str:
+    return _last_line(result.get("stderr") or "") or _last_line(result.get("stdout") or "") or str(result.get("msg") or "no output")
+
+
+def _row(check: dict, status: str, detail: str) -> dict:
+    return dict(name=check.get("name", "?"), kind=check.get("kind", "?"), host=check.get("host", "?"),
+                status=status, detail=detail[:160])
+
+
+def _exec_rows(result: dict, check: dict) -> list:
+    """ping, host_ping and http checks: a program's exit status (and, for http, the page)."""
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+    rc = result.get("rc")
+    if check["kind"] == "http":
+        expect = check.get("expect") or ""
+        body = result.get("stdout") or ""
+        if rc == 0 and expect in body:
+            return [_row(check, PASS, "got %d bytes%s" % (len(body), ", containing %r" % expect if expect else ""))]
+        if rc == 0:
+            return [_row(check, FAIL, "the page does not contain %r: %s" % (expect, _last_line(body)))]
+        return [_row(check, FAIL, "rc=%s: %s" % (rc, _failure_text(result)))]
+    if rc == 0:
+        stats = [line for line in (result.get("stdout") or "").splitlines() if "packets transmitted" in line]
+        return [_row(check, PASS, stats[-1].strip() if stats else "replied")]
+    return [_row(check, FAIL, "rc=%s: %s" % (rc, _failure_text(result)))]
+
+
+def _port_rows(result: dict, check: dict) -> list:
+    """A TCP connection with ansible.builtin.wait_for: success returns ``state``, failure ``msg``."""
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+    if "state" in result and not result.get("msg"):
+        return [_row(check, PASS, "connected to %s:%s" % (check.get("address"), check.get("port")))]
+    return [_row(check, FAIL, str(result.get("msg") or "no connection"))]
+
+
+def _port_forward_rows(result: dict, check: dict) -> list:
+    """labnet.docker.port_forward_info: drift of the lab's containers fails, host-wide drift warns."""
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+    if result.get("failed") or "ports" not in result:
+        return [_row(check, FAIL, str(result.get("msg") or "port_forward_info failed"))]
+    ports = result.get("ports") or []
+    ours = set(check.get("containers") or []) | {p.get("container") for p in ports}
+    shown = {(p.get("container"), problem) for p in ports for problem in p.get("problems") or []}
+    rows = []
+    for port in ports:
+        binding = "%s:%s->%s/%s" % (port.get("host_ip"), port.get("host_port"), port.get("container_port"), port.get("proto"))
+        name = "port_forward %s %s" % (port.get("container"), binding)
+        sub = dict(check, name=name)
+        reach = port.get("reachable") or {}
+        paths = ", ".join("%s %s" % (k, "ok" if v else "FAILED") for k, v in sorted(reach.items()) if v is not None)
+        facts = "dnat %s, proxy %s%s" % ("yes" if port.get("dnat") else "no", port.get("proxy") or "none",
+                                         (", " + paths) if paths else "")
+        if port.get("status") == "no_nat":
+            rows.append(_row(sub, PASS, "no NAT: %s" % (port.get("note") or "not a bridge network")))
+        elif port.get("problems"):
+            rows.append(_row(sub, FAIL, "%s (%s)" % (", ".join(port["problems"]), facts)))
+        else:
+            rows.append(_row(sub, PASS, facts))
+    for drift in result.get("drift") or []:
+        if (drift.get("container"), drift.get("problem")) in shown:
+            continue  # already the failed row of its binding
+        if drift.get("container") in ours:
+            sub = dict(check, name="port_forward %s: %s" % (drift.get("container"), drift.get("problem")))
+            rows.append(_row(sub, FAIL, drift.get("message", "")))
+        else:
+            # Host-wide, or another container's: reported, but not this lab's failure.
+            sub = dict(check, name="port_forward host-wide: %s %s" % (drift.get("problem"), drift.get("container") or ""))
+            rows.append(_row(sub, WARN, "not this lab's: %s" % drift.get("message", "")))
+    if not rows:
+        rows.append(_row(check, FAIL, "no published binding found for %s" % ", ".join(sorted(ours))))
+    return rows
+
+
+def lab_check_rows(results, host: str = "") -> list:
+    """Rows ``{name, kind, host, status, detail}`` from a verify task's registered loop results.
+
+    Each loop item is the planned check (``item``); the kind decides how its result is read.
+    """
+    if isinstance(results, dict):
+        results = results.get("results") or []
+    rows = []
+    for result in results or []:
+        check = dict(result.get("item") or {})
+        check.setdefault("host", host)
+        kind = check.get("kind")
+        if kind in ("ping", "host_ping", "http"):
+            rows.extend(_exec_rows(result, check))
+        elif kind == "port":
+            rows.extend(_port_rows(result, check))
+        elif kind == "port_forward":
+            rows.extend(_port_forward_rows(result, check))
+        else:
+            raise AnsibleFilterError("lab_check_rows: a result has no planned check of a known kind (%r); kinds: %s" % (kind, ", ".join(KINDS)))
+    return rows
+
+
+def lab_check_table(rows) -> str:
+    """The rows as a fixed-width text table, failures first, with a summary line."""
+    rows = sorted(rows or [], key=lambda r: ({FAIL: 0, WARN: 1, PASS: 2}.get(r["status"], 3), r["host"], r["name"]))
+    headers = ("status", "host", "check", "detail")
+    cells = [(r["status"].upper(), r["host"], r["name"], r["detail"]) for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers[:3])]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
+    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 6)
+    lines.extend("  ".join(c[i].ljust(widths[i]) for i in range(3)) + "  " + c[3] for c in cells)
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in (PASS, FAIL, WARN)}
+    lines.append("%d checks: %d passed, %d failed, %d warnings" % (len(rows), counts[PASS], counts[FAIL], counts[WARN]))
+    return "\n".join(lines)
+
+
+def lab_check_markdown(rows) -> str:
+    """The rows as a Markdown table."""
+    out = ["| status | host | check | detail |", "| --- | --- | --- | --- |"]
+    for r in sorted(rows or [], key=lambda r: (r["host"], r["kind"], r["name"])):
+        cells = [r["status"].upper(), r["host"], r["name"], r["detail"]]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(out)
+
+
+# -- pictures ------------------------------------------------------------------------------------
+
+def _id(*parts) -> str:
+    return "_".join(re.sub(r"[^A-Za-z0-9_]", "_", str(p)) for p in parts)
+
+
+def _q(text) -> str:
+    return '"%s"' % str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _topology(plan: dict):
+    """Hosts, their parents and networks, containers with attachments, links and ports."""
+    if not isinstance(plan, dict) or "hosts" not in plan:
+        raise AnsibleFilterError("The lab report needs a plan from labnet.docker.lab_plan; got %r." % (type(plan).__name__,))
+    by_name = {c["name"]: c for c in plan.get("containers") or []}
+    networks = {}
+    for host, part in plan["hosts"].items():
+        for net in part.get("networks") or []:
+            networks.setdefault(net["docker_name"], dict(net, per_host={}))["per_host"][host] = net
+    return by_name, networks
+
+
+def lab_report_dot(plan, rows=None) -> str:
+    """The lab as a Graphviz digraph: a cluster per host with its parent NICs, containers and ports,
+    the macvlan networks spanning hosts, links as dashed edges, failed checks in red."""
+    by_name, networks = _topology(plan)
+    failed = {r["name"] for r in rows or [] if r.get("status") == FAIL}
+    out = ["digraph lab {", '  graph [rankdir=LR, fontname="Helvetica", label=%s, labelloc=t];' % _q("lab " + plan["name"]),
+           '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
+    for net_name, net in networks.items():
+        label = "%s\nmacvlan %s, gw %s" % (net_name, net["subnet"], net["gateway"])
+        out.append("  %s [shape=ellipse, style=filled, fillcolor=lightblue, label=%s];" % (_id("net", net_name), _q(label)))
+    for host, part in plan["hosts"].items():
+        out.append("  subgraph %s {" % _id("cluster", host))
+        out.append("    label=%s; style=rounded;" % _q("host " + host))
+        for net in part.get("networks") or []:
+            nic = _id("nic", host, net["parent"])
+            kind = "veth lab NIC" if net.get("create_parent") else "NIC"
+            out.append("    %s [shape=box, style=filled, fillcolor=khaki, label=%s];"
+                       % (nic, _q("%s (%s, promisc)\nip_range %s" % (net["parent"], kind, net.get("ip_range") or "-"))))
+            if net.get("shim"):
+                shim = _id("shim", host, net["shim"]["name"])
+                out.append("    %s [shape=box, style=dashed, label=%s];" % (shim, _q("shim %s\n%s" % (net["shim"]["name"], net["shim"]["address"]))))
+                out.append("    %s -> %s [arrowhead=none, style=dashed];" % (shim, nic))
+        for ctr in [c for c in by_name.values() if c["host"] == host]:
+            cid = _id("ctr", ctr["docker_name"])
+            addrs = "\n".join("%s %s" % (n, a or "(engine)") for n, a in sorted(ctr["addresses"].items()))
+            out.append("    %s [shape=component, style=filled, fillcolor=palegreen, label=%s];"
+                       % (cid, _q("%s\n%s\n%s" % (ctr["docker_name"], ctr["image"], addrs or "default bridge"))))
+            for port in ctr.get("published_ports") or []:
+                pid = _id("port", host, ctr["docker_name"], port)
+                out.append("    %s [shape=cds, style=filled, fillcolor=orange, label=%s];" % (pid, _q("publish " + port)))
+                out.append("    %s -> %s [label=%s];" % (pid, cid, _q("docker-proxy / DNAT")))
+        out.append("  }")
+        for net in part.get("networks") or []:
+            out.append("  %s -> %s [arrowhead=none, penwidth=2];" % (_id("nic", host, net["parent"]), _id("net", net["docker_name"])))
+    for ctr in by_name.values():
+        for net_name, address in sorted(ctr["addresses"].items()):
+            if net_name in networks:
+                out.append("  %s -> %s [arrowhead=none, label=%s];" % (_id("ctr", ctr["docker_name"]), _id("net", net_name), _q(address or "")))
+        for link in ctr.get("links") or []:
+            target, alias = link.split(":", 1) if ":" in link else (link, "")
+            if target in by_name:
+                cross = by_name[target]["host"] != ctr["host"]
+                out.append("  %s -> %s [style=dashed, color=blue, label=%s];" % (
+                    _id("ctr", ctr["docker_name"]), _id("ctr", by_name[target]["docker_name"]),
+                    _q("%s%s" % (alias or target, " (/etc/hosts)" if cross else " (link)"))))
+    for check in plan.get("checks") or []:
+        if check["kind"] == "ping" and check["name"] in failed:
+            out.append("  %s -> %s [color=red, label=%s];" % (
+                _id("ctr", by_name[check["source"]]["docker_name"]), _id("ctr", by_name[check["target"]]["docker_name"]), _q("ping FAILED")))
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def lab_report_mermaid(plan, rows=None) -> str:
+    """The same picture as a Mermaid flowchart (for Markdown viewers that render Mermaid)."""
+    by_name, networks = _topology(plan)
+
+    def m(text) -> str:
+        return '"%s"' % str(text).replace('"', "'")
+
+    out = ["flowchart LR"]
+    for net_name, net in networks.items():
+        out.append("  %s([%s])" % (_id("net", net_name), m("%s<br/>macvlan %s" % (net_name, net["subnet"]))))
+    for host, part in plan["hosts"].items():
+        out.append("  subgraph %s[%s]" % (_id("host", host), m("host " + host)))
+        for net in part.get("networks") or []:
+            out.append("    %s[%s]" % (_id("nic", host, net["parent"]), m("%s promisc<br/>ip_range %s" % (net["parent"], net.get("ip_range") or "-"))))
+            if net.get("shim"):
+                out.append("    %s[%s]" % (_id("shim", host, net["shim"]["name"]), m("shim %s %s" % (net["shim"]["name"], net["shim"]["address"]))))
+        for ctr in [c for c in by_name.values() if c["host"] == host]:
+            addrs = "<br/>".join("%s" % a for a in sorted(a for a in ctr["addresses"].values() if a))
+            out.append("    %s[%s]" % (_id("ctr", ctr["docker_name"]), m("%s<br/>%s" % (ctr["docker_name"], addrs or "default bridge"))))
+            for port in ctr.get("published_ports") or []:
+                out.append("    %s>%s] --> %s" % (_id("port", host, ctr["docker_name"], port), m("publish " + port), _id("ctr", ctr["docker_name"])))
+        out.append("  end")
+        for net in part.get("networks") or []:
+            out.append("  %s --- %s" % (_id("nic", host, net["parent"]), _id("net", net["docker_name"])))
+            if net.get("shim"):
+                out.append("  %s -.- %s" % (_id("shim", host, net["shim"]["name"]), _id("nic", host, net["parent"])))
+    for ctr in by_name.values():
+        for net_name, address in sorted(ctr["addresses"].items()):
+            if net_name in networks:
+                out.append("  %s ---|%s| %s" % (_id("ctr", ctr["docker_name"]), m(address or "auto"), _id("net", net_name)))
+        for link in ctr.get("links") or []:
+            target, alias = link.split(":", 1) if ":" in link else (link, "")
+            if target in by_name:
+                out.append("  %s -.->|%s| %s" % (_id("ctr", ctr["docker_name"]), m("link " + (alias or target)), _id("ctr", by_name[target]["docker_name"])))
+    return "\n".join(out) + "\n"
+
+
+class FilterModule:
+    """The labnet.docker lab report filters."""
+
+    def filters(self):
+        return {
+            "lab_check_rows": lab_check_rows,
+            "lab_check_table": lab_check_table,
+            "lab_check_markdown": lab_check_markdown,
+            "lab_report_dot": lab_report_dot,
+            "lab_report_mermaid": lab_report_mermaid,
+        }

@@ -1,0 +1,156 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.labnet.docker.plugins.filter.lab_plan import lab_plan
+from ansible_collections.labnet.docker.plugins.filter.lab_report import (
+    FilterModule,
+    lab_check_markdown,
+    lab_check_rows,
+    lab_check_table,
+    lab_report_dot,
+    lab_report_mermaid,
+)
+
+from .test_lab_plan import FLEET, TUTORIAL
+
+PING = dict(kind="ping", host="h1", name="ping a -> b", container="lab-a", address="10.0.0.2")
+HTTP = dict(kind="http", host="h1", name="http c -> http://www/", url="http://www/", expect="labnet box web")
+PORT = dict(kind="port", host="h1", name="port 127.0.0.1:8080", address="127.0.0.1", port=8080)
+FORWARD = dict(kind="port_forward", host="h1", name="port_forward_info on h1", containers=["lab-web"])
+
+PING_OK = "PING 10.0.0.2 (10.0.0.2): 56 data bytes\n\n--- 10.0.0.2 ping statistics ---\n3 packets transmitted, 3 packets received, 0% packet loss\n"
+
+
+def rows(item, **result):
+    return lab_check_rows({"results": [dict(result, item=item)]}, "h1")
+
+
+@pytest.mark.parametrize("item, result, status, detail", [
+    (PING, dict(rc=0, stdout=PING_OK), "pass", "3 packets transmitted, 3 packets received, 0% packet loss"),
+    (PING, dict(rc=1, stdout="3 packets transmitted, 0 packets received, 100% packet loss"), "fail", "rc=1: 3 packets transmitted"),
+    (PING, dict(failed=True, msg="No such container: lab-a"), "fail", "No such container: lab-a"),
+    (PING, dict(skipped=True, skip_reason="Conditional result was False"), "fail", "not run"),
+    (HTTP, dict(rc=0, stdout="<h1>labnet box web</h1>"), "pass", "containing 'labnet box web'"),
+    (HTTP, dict(rc=0, stdout="<h1>labnet box other</h1>"), "fail", "does not contain 'labnet box web'"),
+    (HTTP, dict(rc=1, stderr="wget: bad address 'www'"), "fail", "rc=1: wget: bad address 'www'"),
+    (PORT, dict(state="started", port=8080, elapsed=0), "pass", "connected to 127.0.0.1:8080"),
+    (PORT, dict(msg="Timeout when waiting for 127.0.0.1:8080", elapsed=5), "fail", "Timeout when waiting"),
+])
+def test_check_rows(item, result, status, detail):
+    (row,) = rows(item, **result)
+    assert row["status"] == status
+    assert detail in row["detail"]
+    assert row["name"] == item["name"] and row["host"] == "h1" and row["kind"] == item["kind"]
+
+
+HEALTHY_PORT = dict(container="lab-web", host_ip="0.0.0.0", host_port=8080, container_port=80, proto="tcp",
+                    dnat="-A DOCKER ...", proxy=4242, reachable={"loopback": True, "nat": True}, status="ok", problems=[])
+
+
+def test_port_forward_healthy():
+    (row,) = rows(FORWARD, ports=[HEALTHY_PORT], drift=[])
+    assert row["status"] == "pass"
+    assert row["detail"] == "dnat yes, proxy 4242, loopback ok, nat ok"
+    assert row["name"] == "port_forward lab-web 0.0.0.0:8080->80/tcp"
+
+
+def test_port_forward_drift_of_the_lab_fails_and_host_wide_drift_warns():
+    broken = dict(HEALTHY_PORT, proxy=None, status="drift", problems=["proxy_missing"], reachable={"loopback": False, "nat": True})
+    drift = [
+        dict(problem="proxy_missing", container="lab-web", message="no docker-proxy"),
+        dict(problem="unreachable", container="lab-web", message="nothing answers on loopback"),
+        dict(problem="orphan_proxy", container=None, message="a docker-proxy without a container"),
+    ]
+    result = rows(FORWARD, ports=[broken], drift=drift)
+    assert [(r["status"], r["name"]) for r in result] == [
+        ("fail", "port_forward lab-web 0.0.0.0:8080->80/tcp"),
+        ("fail", "port_forward lab-web: unreachable"),
+        ("warn", "port_forward host-wide: orphan_proxy "),
+    ]
+    assert result[0]["detail"] == "proxy_missing (dnat yes, proxy none, loopback FAILED, nat ok)"
+
+
+def test_port_forward_on_macvlan_is_not_drift():
+    port = dict(HEALTHY_PORT, status="no_nat", dnat=None, proxy=None, note="macvlan networks get no NAT")
+    (row,) = rows(FORWARD, ports=[port], drift=[])
+    assert row["status"] == "pass" and "macvlan networks get no NAT" in row["detail"]
+
+
+def test_port_forward_module_failure_and_missing_bindings_fail():
+    (row,) = rows(FORWARD, failed=True, msg="containers: no running container is named 'lab-web'")
+    assert row["status"] == "fail" and "no running container" in row["detail"]
+    (row,) = rows(FORWARD, ports=[], drift=[])
+    assert row["status"] == "fail" and "no published binding found for lab-web" in row["detail"]
+
+
+def test_unknown_kind_is_an_error():
+    with pytest.raises(AnsibleFilterError, match="no planned check of a known kind"):
+        lab_check_rows([dict(item=dict(kind="telepathy"))])
+
+
+def test_table_puts_failures_first_and_counts():
+    table_rows = rows(PING, rc=0, stdout=PING_OK) + rows(HTTP, rc=1, stderr="bad address")
+    table = lab_check_table(table_rows).splitlines()
+    assert table[0].split() == ["status", "host", "check", "detail"]
+    assert table[2].startswith("FAIL") and table[3].startswith("PASS")
+    assert table[-1] == "2 checks: 1 passed, 1 failed, 0 warnings"
+    md = lab_check_markdown(table_rows).splitlines()
+    assert md[0] == "| status | host | check | detail |"
+    assert len(md) == 4
+
+
+def test_dot_describes_the_tutorial_lab():
+    plan = lab_plan(copy.deepcopy(TUTORIAL), "labnet", ["localhost"])
+    dot = lab_report_dot(plan, [])
+    assert dot.startswith("digraph lab {") and dot.rstrip().endswith("}")
+    for text in ("labnet-lan\\nmacvlan 172.31.250.0/24", "labnet-nic (veth lab NIC, promisc)", "shim labnet-shm",
+                 "publish 8080:80", "docker-proxy / DNAT", "www (link)", "172.31.250.10"):
+        assert text in dot
+    assert "FAILED" not in dot
+
+
+def test_dot_marks_failed_pings_and_cross_host_links():
+    plan = lab_plan(copy.deepcopy(FLEET), "fleet", ["h1", "h2", "h3"])
+    failed = [dict(name=plan["checks"][0]["name"], status="fail", kind="ping", host="h2", detail="")]
+    dot = lab_report_dot(plan, failed)
+    assert "ping FAILED" in dot
+    assert "www (/etc/hosts)" in dot
+    assert dot.count("subgraph cluster_") == 3
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_dot_renders_with_graphviz():
+    plan = lab_plan(copy.deepcopy(FLEET), "fleet", ["h1", "h2", "h3"])
+    svg = subprocess.run(["dot", "-Tsvg"], input=lab_report_dot(plan).encode(), capture_output=True, check=True).stdout
+    assert b"<svg" in svg and b"<title>ctr_fleet_web</title>" in svg
+
+
+def test_mermaid_describes_hosts_networks_links_and_ports():
+    plan = lab_plan(copy.deepcopy(FLEET), "fleet", ["h1", "h2", "h3"])
+    text = lab_report_mermaid(plan)
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert sum(1 for line in lines if line.strip().startswith("subgraph")) == 3
+    assert sum(1 for line in lines if line.strip() == "end") == 3
+    assert 'ctr_fleet_client -.->|"link www"| ctr_fleet_web' in text
+    assert '"publish 8080:80"' in text
+
+
+def test_report_refuses_what_is_not_a_plan():
+    with pytest.raises(AnsibleFilterError, match="needs a plan from labnet.docker.lab_plan"):
+        lab_report_dot({"name": "x"})
+
+
+def test_filter_names():
+    names = {"lab_check_rows", "lab_check_table", "lab_check_markdown", "lab_report_dot", "lab_report_mermaid"}
+    assert set(FilterModule().filters()) == names
