@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test unit sanity integration molecule build lab verify destroy bench clean
+.PHONY: help setup test unit sanity lint integration molecule build lab verify destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ unit: setup ## Unit tests only
 
 sanity: setup ## ansible-test sanity only
 	@tools/test.sh sanity
+
+lint: setup ## ansible-lint (production profile) on the roles and playbooks
+	@tools/test.sh lint
 
 integration: setup ## Integration tests against the real engine, netlink and iptables
 	@tools/test.sh integration

@@ -70,13 +70,16 @@ run_molecule() {
     fi
     banner "molecule scenarios"
     tools/ensure-engine.sh
+    tools/build-labhost-image.sh
     local coll
     coll=$(tree)
     local scenarios=("$@")
     [ ${#scenarios[@]} -gt 0 ] || mapfile -t scenarios < <(cd molecule && ls -d */ | tr -d / )
     for s in "${scenarios[@]}"; do
         banner "molecule test -s $s"
-        (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$build_root" molecule test -s "$s")
+        # Molecule names its state folder after the project folder ("docker"): give each run its own.
+        (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$build_root" MOLECULE_EPHEMERAL_DIRECTORY="$build_root/molecule-$s" \
+            molecule test -s "$s")
     done
     tools/leftovers.sh
 }
@@ -94,13 +97,26 @@ run_build() {
     coll=$(tree)
     out=$(mktemp -d)
     (cd "$coll" && ansible-galaxy collection build --force --output-path "$out" >/dev/null)
-    ansible-galaxy collection install --force -p "$out/installed" "$out"/labnet-docker-*.tar.gz >/dev/null
-    local modules
-    modules=$(cd plugins/modules && ls *.py | sed 's/\.py$//')
-    for m in $modules; do
-        ANSIBLE_COLLECTIONS_PATH="$out/installed" ansible-doc "labnet.docker.$m" >/dev/null
+    # Offline: the dependency community.docker is the one the `ansible` package installed.
+    local site
+    site=$("$python" -c 'import site; print(site.getsitepackages()[0])')
+    ANSIBLE_COLLECTIONS_PATH="$out/installed:$site" \
+        ansible-galaxy collection install --offline --force -p "$out/installed" "$out"/labnet-docker-*.tar.gz >/dev/null
+    export ANSIBLE_COLLECTIONS_PATH="$out/installed:$site"
+    local m f r
+    for m in $(cd plugins/modules && ls *.py | sed 's/\.py$//'); do
+        ansible-doc "labnet.docker.$m" >/dev/null
         echo "ansible-doc labnet.docker.$m: ok"
     done
+    for f in $(cd plugins/filter && ls *.yml 2>/dev/null | sed 's/\.yml$//'); do
+        ansible-doc -t filter "labnet.docker.$f" >/dev/null
+        echo "ansible-doc -t filter labnet.docker.$f: ok"
+    done
+    for r in $(ls roles 2>/dev/null); do
+        ansible-doc -t role "labnet.docker.$r" >/dev/null
+        echo "ansible-doc -t role labnet.docker.$r: ok"
+    done
+    unset ANSIBLE_COLLECTIONS_PATH
     rm -rf "$out"
 }
 

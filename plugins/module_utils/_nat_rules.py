@@ -253,8 +253,13 @@ def nft_has_table(text: str, table: str = DOCKER_NFT_TABLE) -> bool:
 # meaning -----------------------------------------------------------------------------------------
 
 def is_docker_dnat(rule: dict) -> bool:
-    """A DNAT rule that forwards a host port (Docker's, or one added by hand beside them)."""
-    return rule["target"] == "DNAT" and rule["table"] == "nat" and rule["to_ip"] is not None
+    """A DNAT rule that forwards a host port (Docker's, or one added by hand beside them).
+
+    A DNAT to a loopback address is not one: inside a container on a user-defined network (a
+    nested lab host, say) the outer engine redirects DNS to its embedded resolver at 127.0.0.11.
+    """
+    return (rule["target"] == "DNAT" and rule["table"] == "nat" and rule["to_ip"] is not None
+            and not rule["to_ip"].startswith("127."))
 
 
 def is_masquerade(rule: dict) -> bool:

@@ -113,6 +113,16 @@ def test_stale_dnat_to_dead_address():
     assert entry["container_ip"] == "10.254.0.9" and entry["rule"].startswith("-A DOCKER")
 
 
+def test_embedded_dns_redirect_is_not_a_port_forward():
+    # What the outer engine writes into a nested lab host's namespace on a user-defined network.
+    rules = fixture_rules()
+    for line in ("-A DOCKER_OUTPUT -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 127.0.0.11:43417",
+                 "-A DOCKER_OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:51234"):
+        rules["dnat"].append(nr.parse_iptables_rule(line, "iptables-nft", "nat"))
+    rules["dnat"] = [rule for rule in rules["dnat"] if nr.is_docker_dnat(rule)]
+    assert problems(healthy(rules=rules)) == []
+
+
 def test_orphan_proxy():
     stray = dict(pid=777, proto="tcp", host_ip="0.0.0.0", host_port=7000, container_ip="172.17.0.99", container_port=80)
     result = pd.analyse_ports(ALL, fixture_rules(), [proxy(b, 500 + i) for i, b in enumerate(ALL)] + [stray],
