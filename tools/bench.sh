@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make bench: the benchmarks under bench/, on a copy of the collection, with everything they make
+# named lbtb<random> and removed again on exit, Ctrl-C or failure.
+# BENCH_QUICK=1 runs a smoke test (N = 10, one repeat). See bench/README.md for the other knobs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+
+run_id=${BENCH_RUN_ID:-lbtb$(od -An -N2 -tx2 /dev/urandom | tr -d ' \n')}
+case "$run_id" in lbtb?*) ;; *) echo "bench: BENCH_RUN_ID must start with lbtb" >&2; exit 2 ;; esac
+export BENCH_RUN_ID=$run_id
+
+build_root=$(mktemp -d "${TMPDIR:-/tmp}/labnet-bench.XXXXXX")
+cleanup() {
+    .venv/bin/python bench/cleanup.py "$run_id" >&2 || true
+    rm -rf "$build_root"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+tools/ensure-engine.sh
+tools/build-box-image.sh >/dev/null
+tools/collection-tree.sh "$build_root" >/dev/null
+export BENCH_COLLECTIONS_PATH=$build_root
+
+.venv/bin/python bench/bench.py
