@@ -121,15 +121,16 @@ def link_summary(link) -> dict:
         operstate=link.get_attr("IFLA_OPERSTATE"),
         mtu=link.get_attr("IFLA_MTU"),
         address=link.get_attr("IFLA_ADDRESS"),
-        kind=_link_kind(link),
+        kind=link_kind_and_data(link)[0],
     )
 
 
-def _link_kind(link):
+def link_kind_and_data(link):
+    """The link's kind (``'macvlan'``, ``'veth'`` ...) and its kind-specific data; ``(None, None)`` for none."""
     info = link.get_attr("IFLA_LINKINFO")
     if info is None:
-        return None
-    return info.get_attr("IFLA_INFO_KIND")
+        return None, None
+    return info.get_attr("IFLA_INFO_KIND"), info.get_attr("IFLA_INFO_DATA")
 
 
 def netlink_error_text(exc: Exception) -> str:

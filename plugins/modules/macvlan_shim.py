@@ -143,6 +143,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._netlink import (
     IFF_UP,
     NetlinkError,
     NetnsNotFound,
+    link_kind_and_data,
     make_iproute,
     netlink_error_text,
     netns_path,
@@ -203,13 +204,6 @@ def parse_routes(values: list[str], version: int) -> list:
         if route not in routes:
             routes.append(route)
     return routes
-
-
-def link_kind_and_data(link):
-    info = link.get_attr("IFLA_LINKINFO")
-    if info is None:
-        return None, None
-    return info.get_attr("IFLA_INFO_KIND"), info.get_attr("IFLA_INFO_DATA")
 
 
 def macvlan_mode_name(data) -> str | None:
