@@ -183,16 +183,22 @@ class _Planner:
     def docker_name(self, name: str) -> str:
         return "%s-%s" % (self.lab, name)
 
+    def named_entries(self, key: str, kind: str, seen: dict):
+        """Yield ``(name, where, entry)`` for each entry of ``topology[key]``, checked to be a dict
+        with a valid, unique name (``seen`` holds the names already read)."""
+        for i, entry in enumerate(self.topology.get(key) or []):
+            where = "%s[%d]" % (key, i)
+            if not isinstance(entry, dict):
+                raise LabPlanError("%s must be a dict; got %r." % (where, entry))
+            name = _name(where + ".name", entry.get("name"), kind)
+            where = "%s %r" % (kind, name)
+            if name in seen:
+                raise LabPlanError("%s is defined twice. Give each %s a unique name." % (where, kind))
+            yield name, where, entry
+
     # -- networks ----------------------------------------------------------------------------
     def read_networks(self):
-        for i, net in enumerate(self.topology.get("networks") or []):
-            where = "networks[%d]" % i
-            if not isinstance(net, dict):
-                raise LabPlanError("%s must be a dict; got %r." % (where, net))
-            name = _name(where + ".name", net.get("name"), "network")
-            where = "network %r" % name
-            if name in self.networks:
-                raise LabPlanError("%s is defined twice. Give each network a unique name." % where)
+        for name, where, net in self.named_entries("networks", "network", self.networks):
             driver = net.get("driver", "macvlan")
             if driver != "macvlan":
                 raise LabPlanError(
@@ -262,14 +268,7 @@ class _Planner:
 
     # -- containers --------------------------------------------------------------------------
     def read_containers(self):
-        for i, ctr in enumerate(self.topology.get("containers") or []):
-            where = "containers[%d]" % i
-            if not isinstance(ctr, dict):
-                raise LabPlanError("%s must be a dict; got %r." % (where, ctr))
-            name = _name(where + ".name", ctr.get("name"), "container")
-            where = "container %r" % name
-            if name in self.containers:
-                raise LabPlanError("%s is defined twice. Give each container a unique name." % where)
+        for name, where, ctr in self.named_entries("containers", "container", self.containers):
             host = str(ctr.get("host") or self.hosts[0])
             if host not in self.hosts:
                 raise LabPlanError(
