@@ -110,9 +110,9 @@ def synthetic_host(ports: int, base_port: int = 20000, other_processes: int = 15
 
 
 def _utils():
-    from ansible_collections.labnet.docker.plugins.module_utils import (  # pylint: disable=import-outside-toplevel
-        _nat_rules, _port_drift, _proc_sockets, _published_ports)
-    return _nat_rules, _port_drift, _proc_sockets, _published_ports
+    from ansible_collections.labnet.docker.plugins.module_utils._portaudit import (  # pylint: disable=import-outside-toplevel
+        nat_rules, port_drift, proc_sockets, published_ports)
+    return nat_rules, port_drift, proc_sockets, published_ports
 
 
 def raw_listeners(raw: dict) -> list:

@@ -129,15 +129,15 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils._docker_client import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
     DockerException,
     api_error_text,
     docker_client,
     resolve_docker_host,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._engine_settings import engine_settings
-from ansible_collections.labnet.docker.plugins.module_utils._firewall_backend import iptables_backend
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_backend import iptables_backend
 
 
 def read_sysctl(path: str) -> str | None:

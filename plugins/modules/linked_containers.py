@@ -301,7 +301,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils._container_spec import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.container_spec import (
     DEFAULT_BRIDGE,
     LINK_TARGETS_LABEL,
     current_spec,
@@ -309,7 +309,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._container_spec impo
     spec_differences,
     wanted_spec,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._docker_client import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
     DockerException,
     NotFound,
@@ -317,7 +317,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker_client impor
     docker_client,
     resolve_docker_host,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._link_order import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
     NAME_PATTERN,
     NAME_RULE,
     LinkCycleError,
@@ -326,7 +326,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._link_order import (
     parse_link,
     place_links,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._port_spec import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
     PortSpecError,
     binding_text,
     bindings_from_engine,

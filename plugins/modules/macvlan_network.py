@@ -239,14 +239,14 @@ differences:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils._docker_client import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
     DockerException,
     NotFound,
     api_error_text,
     docker_client,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._ipam_plan import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.ipam_plan import (
     IpamError,
     address_fits_pool,
     build_pool,
@@ -255,13 +255,13 @@ from ansible_collections.labnet.docker.plugins.module_utils._ipam_plan import (
     pools_from_inspect,
     pools_to_ipam_config,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import (
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     NetlinkError,
     make_iproute,
     netlink_error_text,
     require_pyroute2,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._vlan_parent import ParentError, resolve_parent
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import ParentError, resolve_parent
 
 DRIVER = "macvlan"
 DEFAULT_MODE = "bridge"

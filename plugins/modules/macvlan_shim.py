@@ -139,7 +139,7 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import (
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     IFF_UP,
     NetlinkError,
     NetnsNotFound,
@@ -149,7 +149,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._netlink import (
     netns_path,
     require_pyroute2,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._vlan_parent import (
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import (
     ParentError,
     check_interface_name,
     resolve_parent,

@@ -196,8 +196,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils import _netlink
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import (
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     IFF_PROMISC,
     IFNAMSIZ,
     LinkNotFound,
@@ -209,7 +209,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._netlink import (
     netns_path,
     require_pyroute2,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._promisc_persistence import (
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.promisc_persistence import (
     PersistenceError,
     apply_changes,
     check_writable,

@@ -380,7 +380,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils._docker_client import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
     DockerException,
     NotFound,
@@ -388,14 +388,14 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker_client impor
     docker_client,
     resolve_docker_host,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._engine_settings import engine_settings
-from ansible_collections.labnet.docker.plugins.module_utils._nat_rules import classify_rules, read_rules
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import NetnsNotFound, netns_path
-from ansible_collections.labnet.docker.plugins.module_utils._netns_enter import NetnsEnterError, enter_netns
-from ansible_collections.labnet.docker.plugins.module_utils._port_drift import analyse_ports, binding_key
-from ansible_collections.labnet.docker.plugins.module_utils._port_probe import probe_bindings
-from ansible_collections.labnet.docker.plugins.module_utils._proc_sockets import PROXY_NAME, read_proc, read_sysctl
-from ansible_collections.labnet.docker.plugins.module_utils._published_ports import (
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import classify_rules, read_rules
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import NetnsNotFound, netns_path
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netns_enter import NetnsEnterError, enter_netns
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_drift import analyse_ports, binding_key
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_probe import probe_bindings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.proc_sockets import PROXY_NAME, read_proc, read_sysctl
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import (
     bindings_from_containers,
     container_addresses,
     container_name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import IFF_UP, NetlinkError
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import IFF_UP, NetlinkError
 
 MACVLAN_MODE_NUMBERS = {"private": 1, "vepa": 2, "bridge": 4, "passthru": 8}
 

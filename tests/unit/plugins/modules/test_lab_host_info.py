@@ -12,7 +12,7 @@ def test_reports_engine_facts_and_never_changes(monkeypatch):
     client = mock.Mock()
     client.version.return_value = {"Version": "20.10.24", "ApiVersion": "1.41"}
     client.info.return_value = {"CgroupDriver": "cgroupfs", "CgroupVersion": "1", "Plugins": {"Network": ["macvlan", "bridge"]}}
-    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker_client.make_docker_client", lambda url, t: client)
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", lambda url, t: client)
     monkeypatch.setattr(lab_host_info, "engine_settings", lambda: {"userland-proxy": False, "iptables": True, "source": "test"})
     result = run_module(lab_host_info.main, {"docker_host": "unix:///t.sock", "_ansible_check_mode": True}, monkeypatch)
     assert isinstance(result, ModuleExit)

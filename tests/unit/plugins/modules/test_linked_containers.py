@@ -158,7 +158,7 @@ class FakeEngine:
 def engine(monkeypatch):
     fake = FakeEngine()
     monkeypatch.setattr(
-        "ansible_collections.labnet.docker.plugins.module_utils._docker_client.make_docker_client", lambda url, timeout: fake
+        "ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", lambda url, timeout: fake
     )
     return fake
 

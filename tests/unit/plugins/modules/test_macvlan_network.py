@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _kernel_support
-from ansible_collections.labnet.docker.plugins.module_utils._docker_client import APIError, NotFound
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
+from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError, NotFound
 from ansible_collections.labnet.docker.plugins.modules import macvlan_network
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import FakeIPRoute
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
@@ -126,7 +126,7 @@ def client(monkeypatch):
         made.append(url)
         return fake
 
-    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker_client.make_docker_client", factory)
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", factory)
     fake.made = made
     return fake
 

@@ -21,7 +21,7 @@ def ipr(monkeypatch):
         opened.append(netns)
         return fake
 
-    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._netlink.make_iproute", factory)
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.make_iproute", factory)
     monkeypatch.setattr(macvlan_shim, "make_iproute", factory)
     fake.opened = opened
     return fake
@@ -147,14 +147,14 @@ def test_bad_input_fails_before_any_change(monkeypatch, ipr, overrides, message)
 
 
 def test_missing_netns_is_named(monkeypatch, ipr, tmp_path):
-    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._netlink.NETNS_RUN_DIR", str(tmp_path))
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.NETNS_RUN_DIR", str(tmp_path))
     result = run(monkeypatch, netns="lab-ns")
     assert isinstance(result, ModuleFail)
     assert "Network namespace 'lab-ns' does not exist" in result.result["msg"]
 
 
 def test_netns_path_is_passed_to_the_factory(monkeypatch, ipr, tmp_path):
-    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._netlink.NETNS_RUN_DIR", str(tmp_path))
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.NETNS_RUN_DIR", str(tmp_path))
     (tmp_path / "lab-ns").write_text("")
     result = run(monkeypatch, netns="lab-ns")
     assert isinstance(result, ModuleExit)

@@ -11,7 +11,7 @@ from ansible.module_utils import basic
 from ansible_collections.labnet.docker.plugins.modules import port_forward_info
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "_portaudit", "fixtures")
 NAT_DUMP = open(os.path.join(FIXTURES, "iptables-20.10.save")).read()
 
 BRIDGE = {"Id": "9f89193af029", "Name": "bridge", "Driver": "bridge", "Options": {"com.docker.network.bridge.name": "docker0"}}
@@ -64,7 +64,7 @@ class Host:
         monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
         monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", get_bin_path)
         monkeypatch.setattr(basic.AnsibleModule, "warn", lambda module, msg: host.warnings.append(msg))
-        monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker_client.make_docker_client",
+        monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client",
                             lambda url, timeout: client)
         monkeypatch.setattr(port_forward_info, "read_proc", lambda proxy_names: host.proc)
         monkeypatch.setattr(port_forward_info, "read_sysctl", lambda name: {"net.ipv4.ip_forward": "1"}.get(name, "0"))
@@ -164,7 +164,7 @@ def test_mixed_backends_warn(monkeypatch):
 
 
 def test_engine_error_names_the_engine(monkeypatch):
-    from ansible_collections.labnet.docker.plugins.module_utils._docker_client import APIError
+    from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError
 
     host, client = Host(), make_client()
     client.api.containers.side_effect = APIError("boom", explanation="permission denied")
@@ -222,7 +222,7 @@ def test_netns_that_cannot_be_entered_fails_clearly(monkeypatch, tmp_path):
 
 
 def test_a_container_removed_between_list_and_inspect_is_skipped(monkeypatch):
-    from ansible_collections.labnet.docker.plugins.module_utils._docker_client import NotFound
+    from ansible_collections.labnet.docker.plugins.module_utils._docker.client import NotFound
 
     lan = dict(WEB, Id="b" * 64, Names=["/lan"], Ports=[], HostConfig={"NetworkMode": "lan"},
                NetworkSettings={"Networks": {"lan": {"NetworkID": "m1", "IPAddress": "10.1.2.3", "IPPrefixLen": 24}}})

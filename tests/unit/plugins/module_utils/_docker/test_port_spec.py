@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils._port_spec import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
     PortBinding,
     PortSpecError,
     binding_text,

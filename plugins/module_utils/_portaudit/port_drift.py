@@ -4,7 +4,7 @@
 
 """The audit of published ports: bindings x rules x proxies x listeners -> ports and drift.
 
-Pure functions over plain data (what :mod:`_published_ports`, :mod:`_nat_rules` and
+Pure functions over plain data (what :mod:`published_ports`, :mod:`nat_rules` and
 :mod:`_proc_sockets` return), so that the analysis is tested, and timed, without a host. Every
 lookup goes through a dict built once, so the cost grows with the number of ports, not with
 ports times rules.
@@ -12,7 +12,7 @@ ports times rules.
 
 from __future__ import annotations
 
-from ansible_collections.labnet.docker.plugins.module_utils._published_ports import is_selected
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import is_selected
 
 WILDCARDS = ("0.0.0.0", "::")
 
@@ -45,7 +45,7 @@ def _index(items, key):
 
 
 class RuleIndex:
-    """The classified rules (see ``_nat_rules.classify_rules``), indexed for per-binding lookups."""
+    """The classified rules (see ``nat_rules.classify_rules``), indexed for per-binding lookups."""
 
     def __init__(self, classified: dict):
         self.dnat = classified.get("dnat") or []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _netlink
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
 
 
 def test_no_netns_means_own_namespace():

@@ -12,7 +12,7 @@ the image's environment and labels) are accounted for on both sides.
 
 from __future__ import annotations
 
-from ansible_collections.labnet.docker.plugins.module_utils._port_spec import binding_text, bindings_from_engine
+from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import binding_text, bindings_from_engine
 
 DEFAULT_BRIDGE = "bridge"
 

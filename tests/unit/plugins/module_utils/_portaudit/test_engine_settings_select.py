@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _engine_settings as es
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import engine_settings as es
 
 
 @pytest.mark.parametrize(

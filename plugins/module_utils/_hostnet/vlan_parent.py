@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.labnet.docker.plugins.module_utils._kernel_support import (
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.kernel_support import (
     KernelSupportMissing,
     require_link_kind,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import IFNAMSIZ, link_names
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import IFNAMSIZ, link_names
 
 VLAN_ID_MIN = 1
 VLAN_ID_MAX = 4094

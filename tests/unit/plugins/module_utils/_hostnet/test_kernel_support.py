@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _kernel_support as ks
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as ks
 
 
 def test_message_names_the_missing_support_and_module():

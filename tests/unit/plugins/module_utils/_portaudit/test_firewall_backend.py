@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils._firewall_backend import parse_iptables_version
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_backend import parse_iptables_version
 
 
 @pytest.mark.parametrize(

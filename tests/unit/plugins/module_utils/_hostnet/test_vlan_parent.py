@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _vlan_parent as vp
-from ansible_collections.labnet.docker.plugins.module_utils._kernel_support import KernelSupportMissing
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import vlan_parent as vp
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.kernel_support import KernelSupportMissing
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import FakeIPRoute
 
 

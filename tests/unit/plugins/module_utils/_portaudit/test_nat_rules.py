@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _nat_rules as nr
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import nat_rules as nr
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _port_probe as pp
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import port_probe as pp
 
 
 def binding(**kw):

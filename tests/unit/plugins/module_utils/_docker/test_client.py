@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _docker_client
+from ansible_collections.labnet.docker.plugins.module_utils._docker import client as _docker_client
 
 
 def test_resolve_order(monkeypatch):

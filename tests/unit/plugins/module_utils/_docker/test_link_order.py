@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils._link_order import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
     LinkCycleError,
     LinkSpecError,
     dependents,

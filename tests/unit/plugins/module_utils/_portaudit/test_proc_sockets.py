@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _proc_sockets as ps
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import proc_sockets as ps
 
 TCP_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 # Lines as this host's kernel printed them: a listener on 0.0.0.0:18090, two connections.

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from ansible_collections.labnet.docker.plugins.module_utils._firewall_backend import iptables_backend
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_backend import iptables_backend
 
 # The table Docker's nftables firewall backend writes.
 DOCKER_NFT_TABLE = "docker-bridges"

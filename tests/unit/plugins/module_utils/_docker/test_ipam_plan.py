@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _ipam_plan as plan
+from ansible_collections.labnet.docker.plugins.module_utils._docker import ipam_plan as plan
 
 
 def pool(subnet, gateway=None, ip_range=None, aux=None):

@@ -18,7 +18,7 @@ import ctypes.util
 import errno
 import os
 
-from ansible_collections.labnet.docker.plugins.module_utils._netlink import IPRoute, NetlinkError, make_iproute
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import IPRoute, NetlinkError, make_iproute
 
 # kind -> (kernel module, what people call it)
 LINK_KINDS = {

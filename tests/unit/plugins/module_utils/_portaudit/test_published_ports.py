@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _published_ports as pp
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import published_ports as pp
 
 BRIDGE = {"Id": "9f89193af029f7560702", "Name": "bridge", "Driver": "bridge",
           "Options": {"com.docker.network.bridge.name": "docker0"}}

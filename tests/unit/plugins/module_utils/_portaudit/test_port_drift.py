@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _nat_rules as nr
-from ansible_collections.labnet.docker.plugins.module_utils import _port_drift as pd
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import nat_rules as nr
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import port_drift as pd
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 ENGINE = dict(userland_proxy=True, iptables=True, ip_forward=True)

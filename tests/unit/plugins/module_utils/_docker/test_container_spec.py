@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils._container_spec import (
+from ansible_collections.labnet.docker.plugins.module_utils._docker.container_spec import (
     COMPARED_FIELDS,
     LINK_TARGETS_LABEL,
     current_spec,
@@ -16,7 +16,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._container_spec impo
     spec_differences,
     wanted_spec,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._port_spec import parse_published_port
+from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import parse_published_port
 
 CID = "c0ffee0123456789abcdef"
 WEB_ID = "feed00112233445566"

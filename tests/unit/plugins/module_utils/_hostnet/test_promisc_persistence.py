@@ -8,7 +8,7 @@ import stat
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labnet.docker.plugins.module_utils import _promisc_persistence as pp
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import promisc_persistence as pp
 
 try:  # ansible-core 2.19 and later
     from ansible.module_utils.testing import patch_module_args

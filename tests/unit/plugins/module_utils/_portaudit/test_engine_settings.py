@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _engine_settings as es
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import engine_settings as es
 
 
 @pytest.mark.parametrize(

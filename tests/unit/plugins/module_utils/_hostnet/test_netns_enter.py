@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils import _netns_enter as ne
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netns_enter as ne
 
 
 def test_missing_namespace_file_raises(tmp_path):
