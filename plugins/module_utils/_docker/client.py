@@ -37,6 +37,18 @@ except ImportError:
 else:
     DOCKER_IMPORT_ERROR = None
 
+try:
+    # The SDK talks HTTP through requests: its timeouts and connection errors are not DockerException.
+    from requests.exceptions import RequestException
+except ImportError:  # requests comes with the SDK; without it, nothing here talks to an engine
+
+    class RequestException(Exception):  # type: ignore[no-redef]
+        """Stand-in so that ``except`` clauses work without requests."""
+
+# Everything an engine call can raise that is the engine's (or the way to it's) fault, timeouts
+# included. Modules catch this tuple around every engine call and end in fail_json, never a traceback.
+ENGINE_ERRORS = (DockerException, RequestException, OSError)
+
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 DEFAULT_TIMEOUT = 60
 
@@ -74,11 +86,7 @@ def connect(docker_host: str | None = None, timeout: int = DEFAULT_TIMEOUT):
     try:
         client = make_docker_client(base_url, timeout)
         client.ping()
-    except DockerException as exc:
-        raise EngineUnreachable(
-            "Could not reach the Docker engine at %s: %s. %s" % (base_url, exc, ENGINE_START_HINT)
-        ) from exc
-    except Exception as exc:  # requests' connection errors are not DockerException
+    except ENGINE_ERRORS as exc:
         raise EngineUnreachable(
             "Could not reach the Docker engine at %s: %s. %s" % (base_url, exc, ENGINE_START_HINT)
         ) from exc
