@@ -23,9 +23,18 @@ description:
   - When a link target is created or recreated, every container of the set that links to it is recreated too,
     so that its C(/etc/hosts) points to the target's new address. A container records the ids of its link
     targets in the label C(labnet.docker.link_targets), so a target recreated outside this module is noticed too.
-  - If a container fails to be created or started (a host port already taken, a command that does not exist),
-    the module removes what this run created for it, finishes the containers already under way, starts no
-    further wave, and fails with the engine's message and the fix. The result lists which containers converged.
+  - A container is replaced as a transaction. The old container is stopped gracefully (SIGTERM, then SIGKILL after
+    O(stop_timeout) seconds, as C(docker stop)) and renamed aside; the new one is created and started under the name;
+    only when it runs is the old one removed. If anything fails (a host port already taken, a command that does
+    not exist, an engine that does not answer within O(timeout)), the new container is removed and the old one
+    gets its name back, its networks and addresses, and is started again if it ran; its writable layer is kept.
+  - Before acting on a container the module reads it again; a container whose id changed since the plan was made
+    (something else replaced it meanwhile) is left untouched and the task fails.
+  - If a container fails to be created or started, the module removes what this run created for it, finishes the
+    containers already under way, starts no further wave, and fails with the engine's message and the fix. The
+    result says what became of every container (RV(outcomes)).
+  - When the task has O(labels), a container with a set member's name that lacks any of them is not the set's
+    (a user's own container, say). The task is refused, naming it and the label it lacks, unless O(adopt=true).
 author:
   - labnet.docker maintainers (@labnet)
 extends_documentation_fragment:
@@ -33,7 +42,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Validates, plans and reports C(changed), C(actions) and the diff; creates, pulls and starts nothing.
+    description:
+      - Validates, plans and reports C(changed), C(actions) and the diff; creates, pulls and starts nothing.
+      - Makes no changing engine call and runs nothing inside containers (RV(containers.hosts_entries) is read
+        from the engine host's disk there, or left empty).
   diff_mode:
     support: full
     description: Shows the compared settings of each container that changes, before and after.
@@ -162,9 +174,32 @@ options:
       - The most engine operations (pulls, creations, starts, removals) at once.
     type: int
     default: 4
+  stop_timeout:
+    description:
+      - Seconds a container is given to stop after SIGTERM, before SIGKILL, when it is stopped or replaced
+        (as C(docker stop --time)).
+    type: int
+    default: 10
+  adopt:
+    description:
+      - Take over a container that has a set member's name but lacks one of the task's O(labels). It is replaced
+        (transactionally, as any replacement) by the set's container, which carries the labels.
+      - When V(false), such a container is refused and left untouched. Without task O(labels) every container of a
+        member's name is the set's.
+    type: bool
+    default: false
+  show_env_values:
+    description:
+      - Show the values of O(containers[].env) in the diff. By default they are masked (V(********), with
+        V(\(changed\)) added where the value changes), since they often hold passwords and tokens.
+      - The values still appear in the task's C(invocation); use C(no_log) on the task to hide them there too.
+    type: bool
+    default: false
 notes:
-  - Removal of an existing container that needs recreating happens just before its replacement is created. If the
-    replacement fails, the old container is gone; the result says so and the next run creates it.
+  - If the old container of a failed replacement cannot be put back (the engine stays unreachable for three times
+    O(timeout)), it is kept under the name V(<name>-old-<short id>) and the message says how to rename it back.
+  - O(timeout) applies to every engine call, pulls included (to each read of the answer); a stop waits
+    O(stop_timeout) seconds more.
   - RV(containers.hosts_entries) in the result is read from the container's hosts file on the engine host when the
     module runs there, else with C(cat /etc/hosts) inside the running container.
 seealso:
@@ -216,6 +251,17 @@ EXAMPLES = r"""
             aliases: [b]
         links:
           - lab-a:peer
+
+- name: Replace a container of the set's name that was made by hand, giving containers 30 s to stop
+  labnet.docker.linked_containers:
+    labels:
+      labnet.lab: tutorial
+    adopt: true
+    stop_timeout: 30
+    containers:
+      - name: web
+        image: labnet/box:latest
+        command: /bin/labnet-web
 
 - name: Remove the client, keep the web server but stop it
   labnet.docker.linked_containers:
@@ -292,6 +338,18 @@ converged:
   type: list
   elements: str
   sample: [web, client]
+outcomes:
+  description:
+    - What became of each container, keyed by its name.
+    - V(converged) - it reached its wanted state (in check mode, it is there already).
+    - V(kept_old) - its replacement failed; the old container is back under its name, as it was.
+    - V(failed) - it failed and is not as it was (the message says where the old container is, if any).
+    - V(untouched) - nothing was done to it (a failure stopped the run first, it changed since planning, or check mode).
+  returned: always
+  type: dict
+  sample:
+    web: kept_old
+    client: untouched
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -303,8 +361,9 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.client impor
     resolve_docker_host,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import engine
-from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.converge import Converger, error_text
-from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.plan import make_plan
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.converge import Converger
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.engine import error_text
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.plan import make_plan, ownership_problems
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.records import Snapshot
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.report import (
     ReportContext,
@@ -330,10 +389,10 @@ def prepare(module, api, containers: list, options):
     try:
         engine.read_networks_and_targets(api, containers, snapshot)
         engine.read_images(api, containers, snapshot)
-        use_network_names(containers, snapshot)
-        check_with_snapshot(containers, snapshot)
-        pulls = engine.pull_images(api, containers, snapshot, options.parallel, module.check_mode)
         engine.read_containers(api, containers, snapshot)
+        use_network_names(containers, snapshot)
+        check_with_snapshot(containers, snapshot, ownership_problems(containers, snapshot, options))
+        pulls = engine.pull_images(api, containers, snapshot, options.parallel, module.check_mode)
         return snapshot, make_plan(containers, snapshot, options, pulls)
     except SetRefused as exc:
         refuse(module, exc.problems)
@@ -354,14 +413,15 @@ def run(module) -> dict:
     else:
         record = Converger(api, containers, snapshot, plan, options).run()
         record.actions[:0] = ["pull %s" % ref for ref in plan.pulls]
-    context = ReportContext(check_mode=module.check_mode, diff=module._diff, may_exec=True, show_env_values=True,
+    context = ReportContext(check_mode=module.check_mode, diff=module._diff, may_exec=not module.check_mode,
+                            show_env_values=options.show_env_values,
                             local_engine=resolve_docker_host(module.params["docker_host"]).startswith("unix://"))
     try:
         result = run_result(api, containers, snapshot, plan, record, context)
     except ENGINE_ERRORS as exc:
         module.fail_json(msg="%s Could not read the containers afterwards: %s" % (
             failure_message(containers, record) if record.failures else "Done: %s." % "; ".join(record.actions), error_text(exc)),
-            actions=record.actions, converged=record.converged)
+            actions=record.actions, converged=record.converged, outcomes=record.outcomes)
     if record.failures:
         module.fail_json(msg=failure_message(containers, record), **result)
     return result
@@ -392,6 +452,9 @@ def main():
         containers=dict(type="list", elements="dict", required=True, options=container_options),
         labels=dict(type="dict", default={}),
         parallel=dict(type="int", default=4),
+        stop_timeout=dict(type="int", default=10),
+        adopt=dict(type="bool", default=False),
+        show_env_values=dict(type="bool", default=False),
     )
     argument_spec.update(DOCKER_COMMON_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -4,7 +4,7 @@
 
 The SDK's own APIClient builds the host, networking and endpoint configs (so that the tests see
 what the engine would get); only its calls that would reach an engine are replaced by FakeEngine.
-The ``engine`` fixture puts it behind the client factory.
+A test's fixture puts it behind the client factory with :func:`install`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import itertools
 import threading
 
 import docker
-import pytest
 from docker.errors import APIError, NotFound
 
 IMAGE = {"Id": "sha256:" + "b" * 64, "Config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"], "Labels": {"title": "box"}}}
@@ -21,7 +20,7 @@ NETWORKS = {
     "bridge": {"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}]}},
     "lan": {"Name": "lan", "Driver": "macvlan", "IPAM": {"Config": [{"Subnet": "192.168.50.0/24", "Gateway": "192.168.50.1"}]}},
 }
-CHANGING_CALLS = ("create_container", "start", "stop", "remove_container", "connect_container_to_network", "pull")
+CHANGING_CALLS = ("create_container", "start", "stop", "rename", "remove_container", "connect_container_to_network", "pull")
 
 
 class FakeEngine:
@@ -33,11 +32,13 @@ class FakeEngine:
         self.images = {"labnet/box:latest": IMAGE}
         self.calls = []
         self.start_errors = {}  # name -> engine message
+        self.held_ports = set()  # host ports (str) that a process outside the engine holds: start fails
+        self.stop_timeouts = []  # the timeout of each stop call
         self.registry = {}  # image ref -> inspect dict that a pull brings
         self.ids = (hashlib.sha256(b"%d" % n).hexdigest() for n in itertools.count(1))
         self.lock = threading.Lock()
         for method in ("inspect_container", "inspect_image", "inspect_network", "create_container", "start", "stop",
-                       "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
+                       "rename", "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
             setattr(self.api, method, getattr(self, method))
 
     def ping(self):
@@ -69,6 +70,8 @@ class FakeEngine:
     def create_container(self, image, command=None, name=None, hostname=None, environment=None, labels=None, ports=None,
                          host_config=None, networking_config=None):
         self.record("create_container", name)
+        if name in self.containers:
+            raise APIError("conflict", explanation='Conflict. The container name "/%s" is already in use' % name)
         container_id = next(self.ids)
         network = host_config["NetworkMode"]
         endpoint = ((networking_config or {}).get("EndpointsConfig") or {}).get(network) or {}
@@ -116,13 +119,29 @@ class FakeEngine:
         self.record("start", name)
         if name in self.start_errors:
             raise APIError("start failed", explanation=self.start_errors[name])
+        for bindings in info["HostConfig"]["PortBindings"].values():
+            for binding in bindings:
+                if binding.get("HostPort") in self.held_ports:
+                    raise APIError("start failed", explanation="driver failed programming external connectivity on endpoint %s: "
+                                   "Error starting userland proxy: listen tcp4 %s:%s: bind: address already in use"
+                                   % (name, binding.get("HostIp"), binding["HostPort"]))
         info["State"] = {"Running": True, "Status": "running"}
         info["NetworkSettings"]["Ports"] = info["HostConfig"]["PortBindings"]
 
     def stop(self, container, timeout=None):
         name, info = self.find(container)
         self.record("stop", name)
+        self.stop_timeouts.append(timeout)
         info["State"] = {"Running": False, "Status": "exited"}
+
+    def rename(self, container, name):
+        old_name, info = self.find(container)
+        self.record("rename", old_name, name)
+        if name in self.containers:
+            raise APIError("conflict", explanation='Conflict. The container name "/%s" is already in use' % name)
+        del self.containers[old_name]
+        info["Name"] = "/" + name
+        self.containers[name] = info
 
     def remove_container(self, container, force=False):
         name, _info = self.find(container)
@@ -138,6 +157,7 @@ class FakeEngine:
         raise APIError("pull failed", explanation="Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host")
 
     def exec_create(self, container, cmd):
+        self.record("exec_create", container)
         return {"Id": "exec-" + self.find(container)[0]}
 
     def exec_start(self, exec_id):
@@ -152,8 +172,8 @@ class FakeEngine:
         return [call for call in self.calls if call[0] in CHANGING_CALLS]
 
 
-@pytest.fixture
-def engine(monkeypatch):
+def install(monkeypatch) -> FakeEngine:
+    """Put a new FakeEngine behind the client factory for one test; returns it."""
     fake = FakeEngine()
     monkeypatch.setattr(
         "ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", lambda url, timeout: fake

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     ENGINE_ERRORS,
-    DockerException,
     NotFound,
-    api_error_text,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.container_spec import (
     DEFAULT_BRIDGE,
     LINK_TARGETS_LABEL,
     link_targets_label,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.engine import ContainerFailed, run_parallel
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.engine import (
+    ContainerFailed,
+    error_text,
+    failure_text,
+    inspect_or_none,
+    run_parallel,
+)
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.replacement import Replacement, short
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.plan import target_ids
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.records import (
     ContainerSpec,
@@ -47,32 +52,6 @@ def endpoint_args(net: NetworkSpec, placed: dict) -> dict:
     return dict(ipv4_address=net["ipv4_address"], aliases=net["aliases"] or None, links=link_pairs(placed.get(net["name"])))
 
 
-def failure_fix(engine_message: str) -> str:
-    text = engine_message.lower()
-    if "address already in use" in text or "port is already allocated" in text:
-        return "Free that host port or publish the container on another one (published_ports)."
-    if "executable file not found" in text or "no such file or directory" in text:
-        return "Check the command: the program must exist in the image (command, image)."
-    if "already in use" in text or "conflict" in text:
-        return "Choose another address or name, or remove what holds it (networks[].ipv4_address, name)."
-    if "timed out" in text or "timeout" in text:
-        return "The engine did not answer within timeout seconds; check that it runs, or raise timeout."
-    return "Fix the container's settings and run the task again."
-
-
-def failure_text(name: str, doing: str, engine_message: str, removed: bool) -> str:
-    text = "Container %r failed while %s: %s. %s" % (name, doing, engine_message.rstrip("."), failure_fix(engine_message))
-    if removed:
-        text += " The container this run created for %r was removed." % name
-    return text
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, DockerException):
-        return api_error_text(exc)
-    return "%s: %s" % (type(exc).__name__, exc)
-
-
 class Converger:
     """Carries out one plan; ``record`` tells what was done."""
 
@@ -84,6 +63,7 @@ class Converger:
         self.options = options
         self.record = RunRecord()
         self.record.ids = {name: info["Id"] for name, info in snapshot.containers.items() if info}
+        self.failed_outcomes: dict = {}  # name -> outcome of a container that failed: kept_old, untouched
 
     def remove(self, key: str) -> None:
         try:
@@ -146,26 +126,62 @@ class Converger:
         if container["state"] == "started":
             self.start_created(name, container_id)
 
-    def replace(self, name: str) -> None:
-        self.remove(name)
-        self.record.ids.pop(name, None)
-        self.make(name)
+    def checked(self, name: str) -> dict | None:
+        """The container as it is now, refused when it is not the one the plan was made from."""
+        info = inspect_or_none(self.api, "container", name)
+        planned = self.plan.steps[name].planned_id
+        now = info["Id"] if info else None
+        if now != planned:
+            raise ContainerFailed(
+                "Container %r changed since it was planned (id %s then, %s now); nothing was done to it. "
+                "Something else works on it: run the task again when it is done." % (name, short(planned), short(now)),
+                outcome="untouched",
+            )
+        return info
+
+    def replace(self, name: str, old: dict) -> None:
+        """Stop the old container, move it aside, make the new one; remove the old only when the new runs."""
+        transaction = Replacement(self, name, old)
+        doing = "stopping the old container"
+        try:
+            transaction.stop_and_move_aside()
+            doing = "creating the new container"
+            transaction.new_id = self.create(self.by_name[name])
+            self.record.ids[name] = transaction.new_id
+            if self.by_name[name]["state"] == "started":
+                doing = "starting the new container"
+                self.api.start(transaction.new_id)
+                transaction.check_runs()
+        except ENGINE_ERRORS + (ContainerFailed,) as exc:
+            self.record.ids[name] = old["Id"]
+            transaction.roll_back(doing, str(exc) if isinstance(exc, ContainerFailed) else error_text(exc))
+        transaction.remove_old()
 
     def converge_one(self, name: str) -> None:
         """Bring one container to its planned state; any engine error becomes :class:`ContainerFailed`."""
-        action = self.plan.steps[name].action
         try:
-            if action == "remove":
-                self.remove(name)
+            self.act(name)
+        except ContainerFailed as exc:
+            self.failed_outcomes[name] = exc.outcome
+            raise
+
+    def act(self, name: str) -> None:
+        action = self.plan.steps[name].action
+        if action == "none":
+            return
+        try:
+            old = self.checked(name)  # None exactly when the plan creates it
+            if old is None:
+                self.make(name)
+            elif action == "remove":
+                self.remove(old["Id"])
                 self.record.ids.pop(name, None)
             elif action == "start":
-                self.api.start(name)
+                self.api.start(old["Id"])
             elif action == "stop":
-                self.api.stop(name, timeout=self.options.stop_timeout)
-            elif action == "create":
-                self.make(name)
+                self.api.stop(old["Id"], timeout=self.options.stop_timeout)
             elif action == "recreate":
-                self.replace(name)
+                self.replace(name, old)
         except ENGINE_ERRORS as exc:
             raise ContainerFailed(failure_text(name, ACTION_DOING[action], error_text(exc), removed=False)) from exc
 
@@ -178,7 +194,7 @@ class Converger:
                 step = self.plan.steps[name]
                 if error:
                     record.failures.append(error)
-                    record.outcomes[name] = "failed"
+                    record.outcomes[name] = self.failed_outcomes.get(name, "failed")
                 else:
                     record.converged.append(name)
                     record.outcomes[name] = "converged"

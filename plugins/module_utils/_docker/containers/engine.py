@@ -23,7 +23,41 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.s
 
 
 class ContainerFailed(Exception):
-    """One container could not be converged; the message has the engine's words and the fix."""
+    """One container could not be converged; the message has the engine's words and the fix.
+
+    ``outcome`` is what became of it: ``failed``, ``kept_old`` (its replacement failed, the old one
+    is back) or ``untouched`` (nothing was done to it).
+    """
+
+    def __init__(self, message: str, outcome: str = "failed"):
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def failure_fix(engine_message: str) -> str:
+    text = engine_message.lower()
+    if "address already in use" in text or "port is already allocated" in text:
+        return "Free that host port or publish the container on another one (published_ports)."
+    if "executable file not found" in text or "no such file or directory" in text:
+        return "Check the command: the program must exist in the image (command, image)."
+    if "already in use" in text or "conflict" in text:
+        return "Choose another address or name, or remove what holds it (networks[].ipv4_address, name)."
+    if "timed out" in text or "timeout" in text:
+        return "The engine did not answer within timeout seconds; check that it runs, or raise timeout."
+    return "Fix the container's settings and run the task again."
+
+
+def failure_text(name: str, doing: str, engine_message: str, removed: bool) -> str:
+    text = "Container %r failed while %s: %s. %s" % (name, doing, engine_message.rstrip("."), failure_fix(engine_message))
+    if removed:
+        text += " The container this run created for %r was removed." % name
+    return text
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, DockerException):
+        return api_error_text(exc)
+    return "%s: %s" % (type(exc).__name__, exc)
 
 
 def inspect_or_none(api, kind: str, key: str):

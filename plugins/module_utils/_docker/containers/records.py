@@ -56,6 +56,7 @@ class Options:
     adopt: bool = False
     stop_timeout: int = 10
     show_env_values: bool = False
+    timeout: int = 60  # seconds for each engine call
 
 
 @dataclass

@@ -95,8 +95,10 @@ def container_report(step: Step, info: dict | None, hosts: list[str]) -> dict:
     )
 
 
-def masked_env(env: dict, other: dict) -> dict:
-    """``env`` with every value hidden; a value that differs from ``other``'s says so."""
+def masked_env(env: dict, other: dict | None) -> dict:
+    """``env`` with every value hidden; a value that differs from ``other``'s (when there is one) says so."""
+    if other is None:
+        return {key: MASK for key in env}
     return {key: MASK if other.get(key) == value else MASK + " (changed)" for key, value in env.items()}
 
 
@@ -104,9 +106,9 @@ def mask_env(before: dict, after: dict) -> None:
     """Hide the environment values of one container's diff, in place."""
     before_env, after_env = before.get("env"), after.get("env")
     if before_env is not None:
-        before["env"] = masked_env(before_env, after_env or {})
+        before["env"] = masked_env(before_env, after_env)
     if after_env is not None:
-        after["env"] = masked_env(after_env, before_env or {})
+        after["env"] = masked_env(after_env, before_env)
 
 
 def plan_diff(containers: list[ContainerSpec], plan: Plan, current: dict, show_env_values: bool = True) -> dict:
@@ -140,7 +142,8 @@ def run_result(api, containers: list[ContainerSpec], snapshot: Snapshot, plan: P
         info = snapshot.containers.get(name) if context.check_mode else read_after(api, name)
         hosts = hosts_lines(api, info, context.local_engine, may_exec=context.may_exec) if info else []
         reports[name] = container_report(plan.steps[name], info, hosts)
-    result = dict(changed=plan.changed, actions=record.actions, converged=record.converged, containers=reports)
+    result = dict(changed=plan.changed, actions=record.actions, converged=record.converged, outcomes=record.outcomes,
+                  containers=reports)
     if context.diff:
         result["diff"] = plan_diff(containers, plan, snapshot.containers, context.show_env_values)
     return result

@@ -229,6 +229,7 @@ def read_options(params: dict, problems: list) -> Options:
         adopt=bool(params.get("adopt")),
         stop_timeout=10 if stop_timeout is None else stop_timeout,
         show_env_values=bool(params.get("show_env_values")),
+        timeout=params.get("timeout") or 60,
     )
 
 
@@ -369,9 +370,12 @@ def check_images(containers: list[ContainerSpec], snapshot: Snapshot, problems: 
             )
 
 
-def check_with_snapshot(containers: list[ContainerSpec], snapshot: Snapshot) -> None:
-    """The checks that need the engine's networks, link targets and images; raises :class:`SetRefused`."""
-    problems: list = []
+def check_with_snapshot(containers: list[ContainerSpec], snapshot: Snapshot, more: list | None = None) -> None:
+    """The checks that need the engine's networks, link targets and images; raises :class:`SetRefused`.
+
+    ``more`` are problems found elsewhere (the plan's ownership check), reported together.
+    """
+    problems: list = list(more or [])
     check_networks(containers, snapshot, problems)
     check_duplicate_addresses(containers, problems)
     check_outside_targets(containers, snapshot, problems)

@@ -7,12 +7,20 @@ import hashlib
 import threading
 
 import pytest
+import requests
 from docker.errors import APIError
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import engine as engine_reads
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import replacement
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
-from ansible_collections.labnet.docker.tests.unit.support.fake_engine import IMAGE, engine  # noqa: F401 (a fixture)
+from ansible_collections.labnet.docker.tests.unit.support.fake_engine import IMAGE, FakeEngine, install
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+
+
+@pytest.fixture
+def engine(monkeypatch) -> FakeEngine:
+    return install(monkeypatch)
+
 
 WEB = {"name": "web", "image": "labnet/box:latest", "command": "/bin/labnet-web", "env": {"GREETING": "hi"},
        "published_ports": ["127.0.0.1:8080:80"]}
@@ -64,17 +72,24 @@ def test_changed_target_recreates_the_container_linking_to_it(engine, monkeypatc
     run(monkeypatch, [WEB, CLIENT])
     engine.calls.clear()
     changed_web = dict(WEB, env={"GREETING": "hello"})
-    check = run(monkeypatch, [changed_web, CLIENT], check=True, diff=True).result
+    check = run(monkeypatch, [changed_web, CLIENT], check=True, diff=True, show_env_values=True).result
     assert check["actions"] == ["recreate web (changed: env)", "recreate client (link target web is recreated)"]
     assert check["diff"]["before"]["web"]["env"]["GREETING"] == "hi"
     assert check["diff"]["after"]["web"]["env"]["GREETING"] == "hello"
     assert engine.changing_calls() == []
+    old_ids = {name: engine.containers[name]["Id"] for name in ("web", "client")}
     out = run(monkeypatch, [changed_web, CLIENT]).result
     assert out["actions"] == check["actions"]
+    # Each replacement: stop the old one, move it aside, make the new one, and only then remove the old one.
     assert engine.changing_calls() == [
-        ("remove_container", "web"), ("create_container", "web"), ("start", "web"),
-        ("remove_container", "client"), ("create_container", "client"), ("start", "client"),
+        ("stop", "web"), ("rename", "web", "web-old-" + old_ids["web"][:12]), ("create_container", "web"), ("start", "web"),
+        ("remove_container", "web-old-" + old_ids["web"][:12]),
+        ("stop", "client"), ("rename", "client", "client-old-" + old_ids["client"][:12]), ("create_container", "client"),
+        ("start", "client"), ("remove_container", "client-old-" + old_ids["client"][:12]),
     ]
+    assert engine.stop_timeouts == [10, 10]
+    assert out["outcomes"] == {"web": "converged", "client": "converged"}
+    assert sorted(engine.containers) == ["client", "web"]
 
 
 def test_stop_start_and_remove_without_recreating(engine, monkeypatch):
@@ -277,3 +292,141 @@ def test_unreachable_engine_fails_with_its_address(monkeypatch, tmp_path):
     result = run(monkeypatch, [WEB], docker_host=url, timeout=2)
     assert isinstance(result, ModuleFail)
     assert url in result.result["msg"] and "dockerd" in result.result["msg"]
+
+
+# Replacement as a transaction, ownership, secrets, check mode ------------------------------------------------
+
+BOX = {"name": "box", "image": "labnet/box:latest", "command": "sleep 3600"}
+
+
+def test_a_replacement_that_cannot_start_gives_the_old_container_back(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    old_id = engine.containers["box"]["Id"]
+    engine.held_ports.add("9090")
+    engine.calls.clear()
+    result = run(monkeypatch, [dict(BOX, published_ports=["127.0.0.1:9090:80"])], stop_timeout=3)
+    assert isinstance(result, ModuleFail)
+    out = result.result
+    assert "Container 'box' failed while starting the new container: driver failed programming" in out["msg"]
+    assert "Free that host port or publish the container on another one (published_ports)." in out["msg"]
+    assert "the old container (id %s) is back under its name, with its networks and its writable layer, running." % old_id[:12] \
+        in out["msg"]
+    assert out["outcomes"] == {"box": "kept_old"}
+    assert out["converged"] == []
+    assert out["containers"]["box"]["id"] == old_id
+    assert out["containers"]["box"]["status"] == "running"
+    assert sorted(engine.containers) == ["box"]
+    assert engine.containers["box"]["Id"] == old_id
+    aside = "box-old-" + old_id[:12]
+    calls = engine.changing_calls()
+    assert calls[:3] == [("stop", "box"), ("rename", "box", aside), ("create_container", "box")]
+    assert calls[-2:] == [("rename", aside, "box"), ("start", "box")]
+    assert engine.stop_timeouts == [3]
+
+
+def test_an_engine_timeout_while_creating_gives_the_old_container_back(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    old_id = engine.containers["box"]["Id"]
+    create = engine.create_container
+
+    def create_then_time_out(*args, **kwargs):
+        create(*args, **kwargs)  # the engine made it, but the answer never came
+        raise requests.exceptions.ReadTimeout("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out. (read timeout=5)")
+
+    engine.api.create_container = create_then_time_out
+    result = run(monkeypatch, [dict(BOX, env={"A": "1"})], timeout=5)
+    out = result.result
+    assert isinstance(result, ModuleFail)
+    assert "Container 'box' failed while creating the new container: ReadTimeout: " in out["msg"]
+    assert "The engine did not answer within timeout seconds" in out["msg"]
+    assert out["outcomes"] == {"box": "kept_old"}
+    assert sorted(engine.containers) == ["box"]
+    assert engine.containers["box"]["Id"] == old_id and engine.containers["box"]["State"]["Running"] is True
+
+
+def test_an_engine_that_stays_away_leaves_the_old_container_aside_and_says_where(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    old_id = engine.containers["box"]["Id"]
+    monkeypatch.setattr(replacement, "RESTORE_PAUSE", 0.01)
+
+    gone = []
+    inspect = engine.api.inspect_container
+
+    def away(*args, **kwargs):
+        gone.append(True)
+        raise requests.exceptions.ConnectionError("the engine went away")
+
+    def inspect_while_there(key):
+        return away() if gone else inspect(key)
+
+    engine.api.create_container = away
+    engine.api.inspect_container = inspect_while_there
+    result = run(monkeypatch, [dict(BOX, env={"A": "1"})], timeout=1)
+    out = result.result
+    assert isinstance(result, ModuleFail)
+    aside = "box-old-" + old_id[:12]
+    assert "Container 'box' failed while creating the new container: ConnectionError: the engine went away" in out["msg"]
+    assert "The old container (id %s) could not be put back: ConnectionError: the engine went away." % old_id[:12] in out["msg"]
+    assert "docker rename %s box" % aside in out["msg"]
+    assert "Could not read the containers afterwards: ConnectionError: the engine went away" in out["msg"]
+    assert out["converged"] == []
+    assert out["outcomes"] == {"box": "failed"}
+    assert list(engine.containers) == [aside]  # kept, with its writable layer
+
+
+def test_a_container_changed_since_planning_is_not_touched(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    plan = linked_containers.make_plan
+
+    def plan_then_someone_recreates_it(*args, **kwargs):
+        made = plan(*args, **kwargs)
+        engine.containers["box"]["Id"] = hashlib.sha256(b"someone else").hexdigest()
+        return made
+
+    monkeypatch.setattr(linked_containers, "make_plan", plan_then_someone_recreates_it)
+    engine.calls.clear()
+    result = run(monkeypatch, [dict(BOX, env={"A": "1"})])
+    assert isinstance(result, ModuleFail)
+    assert "Container 'box' changed since it was planned" in result.result["msg"]
+    assert "nothing was done to it" in result.result["msg"]
+    assert result.result["outcomes"] == {"box": "untouched"}
+    assert engine.changing_calls() == []
+
+
+def test_a_same_named_container_without_the_set_labels_is_refused_then_adopted(engine, monkeypatch):
+    run(monkeypatch, [BOX])  # made without labels: someone's own container of that name
+    own_id = engine.containers["box"]["Id"]
+    engine.calls.clear()
+    refused = run(monkeypatch, [BOX], labels={"labnet.lab": "demo"})
+    assert isinstance(refused, ModuleFail)
+    assert ("containers[0] (box): the container 'box' on the engine is not this set's: it lacks the label labnet.lab=demo; "
+            "rename or remove it yourself, or set adopt: true") in refused.result["msg"]
+    assert engine.changing_calls() == []
+    check = run(monkeypatch, [BOX], labels={"labnet.lab": "demo"}, adopt=True, check=True).result
+    assert check["actions"] == ["recreate box (adopted: it lacks the label labnet.lab=demo; changed: labels)"]
+    assert engine.changing_calls() == []
+    out = run(monkeypatch, [BOX], labels={"labnet.lab": "demo"}, adopt=True).result
+    assert out["outcomes"] == {"box": "converged"}
+    assert engine.containers["box"]["Id"] != own_id
+    assert engine.containers["box"]["Config"]["Labels"]["labnet.lab"] == "demo"
+    assert run(monkeypatch, [BOX], labels={"labnet.lab": "demo"}).result["changed"] is False
+
+
+def test_env_values_are_masked_in_the_diff_unless_asked(engine, monkeypatch):
+    run(monkeypatch, [dict(BOX, env={"TOKEN": "s3cret", "SAME": "x"})])
+    changed = [dict(BOX, env={"TOKEN": "n3w", "SAME": "x"})]
+    masked = run(monkeypatch, changed, check=True, diff=True).result
+    assert masked["diff"]["before"]["box"]["env"] == {"PATH": "********", "SAME": "********", "TOKEN": "******** (changed)"}
+    assert masked["diff"]["after"]["box"]["env"] == {"PATH": "********", "SAME": "********", "TOKEN": "******** (changed)"}
+    assert "s3cret" not in repr(masked) and "n3w" not in repr(masked)
+    shown = run(monkeypatch, changed, check=True, diff=True, show_env_values=True).result
+    assert shown["diff"]["after"]["box"]["env"]["TOKEN"] == "n3w"
+
+
+def test_check_mode_reads_no_hosts_file_by_exec(engine, monkeypatch):
+    run(monkeypatch, [WEB, CLIENT])
+    engine.calls.clear()
+    out = run(monkeypatch, [WEB, CLIENT], check=True).result
+    assert out["changed"] is False
+    assert [call for call in engine.calls if call[0] == "exec_create"] == []
+    assert out["outcomes"] == {"web": "converged", "client": "converged"}
