@@ -190,8 +190,8 @@ options:
     default: false
   show_env_values:
     description:
-      - Show the values of O(containers[].env) in the diff. By default they are masked (V(********), with
-        V(\(changed\)) added where the value changes), since they often hold passwords and tokens.
+      - Show the values of O(containers[].env) in the diff. By default each value is masked as V(********), and a
+        value that differs before and after as V(******** (changed\)), since they often hold passwords and tokens.
       - The values still appear in the task's C(invocation); use C(no_log) on the task to hide them there too.
     type: bool
     default: false
