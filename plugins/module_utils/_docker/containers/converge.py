@@ -203,4 +203,3 @@ class Converger:
             if record.failures:
                 break
         return record
-

@@ -77,8 +77,8 @@ class Replacement:
         except ENGINE_ERRORS as exc:
             raise ContainerFailed(
                 "Container %r was replaced and its new container runs, but the old one (id %s, named %r) could not be "
-                "removed: %s. Remove it with docker rm %s." % (self.name, short(self.old_id), self.aside,
-                                                              api_error_text(exc), self.aside),
+                "removed: %s. Remove it with docker rm %s."
+                % (self.name, short(self.old_id), self.aside, api_error_text(exc), self.aside),
                 outcome="converged",
             ) from exc
 

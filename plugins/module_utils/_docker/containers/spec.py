@@ -212,7 +212,6 @@ def dependencies(present: list) -> dict:
     return {c["name"]: [target for target, _alias in c["links"]] for c in present}
 
 
-
 def present(containers: list[ContainerSpec]) -> list[ContainerSpec]:
     return [c for c in containers if c["state"] != "absent"]
 

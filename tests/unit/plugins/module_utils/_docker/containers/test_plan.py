@@ -56,6 +56,7 @@ CLIENT = {"name": "client", "links": ["web:site"]}
 WEB_ID = "a" * 64
 CLIENT_ID = "c" * 64
 CLIENT_LABELS = {LINK_TARGETS_LABEL: "web=" + WEB_ID[:12]}
+LINKED_CLIENT = engine_container("client", CLIENT_ID, labels=CLIENT_LABELS, links=["/web:/client/site"])
 
 
 @pytest.mark.parametrize(
@@ -69,16 +70,13 @@ CLIENT_LABELS = {LINK_TARGETS_LABEL: "web=" + WEB_ID[:12]}
         ([dict(WEB, state="absent")], {}, {"web": ("none", [])}),
         ([dict(WEB, env={"A": "1"})], {"web": engine_container("web", WEB_ID)}, {"web": ("recreate", ["changed: env"])}),
         ([dict(WEB, env={"A": "1"}), CLIENT],
-         {"web": engine_container("web", WEB_ID), "client": engine_container("client", CLIENT_ID, labels=CLIENT_LABELS,
-                                                                               links=["/web:/client/site"])},
+         {"web": engine_container("web", WEB_ID), "client": LINKED_CLIENT},
          {"web": ("recreate", ["changed: env"]), "client": ("recreate", ["link target web is recreated"])}),
         ([WEB, CLIENT],
-         {"web": engine_container("web", WEB_ID), "client": engine_container("client", CLIENT_ID, labels=CLIENT_LABELS,
-                                                                               links=["/web:/client/site"])},
+         {"web": engine_container("web", WEB_ID), "client": LINKED_CLIENT},
          {"web": ("none", []), "client": ("none", [])}),
         ([WEB, CLIENT],
-         {"web": engine_container("web", "e" * 64), "client": engine_container("client", CLIENT_ID, labels=CLIENT_LABELS,
-                                                                                 links=["/web:/client/site"])},
+         {"web": engine_container("web", "e" * 64), "client": LINKED_CLIENT},
          {"web": ("none", []), "client": ("recreate", ["a link target was recreated since this container was made"])}),
     ],
     ids=["absent-create", "same-none", "stopped-start", "running-stop", "remove", "absent-none", "env-recreate",
