@@ -397,7 +397,7 @@ def prepare(module, api, containers: list, options):
     except SetRefused as exc:
         refuse(module, exc.problems)
     except ENGINE_ERRORS as exc:
-        module.fail_json(msg="Could not read the engine's containers, networks and images: %s" % error_text(exc))
+        module.fail_json(msg="Could not read the engine's containers, networks and images, nothing was changed: %s" % error_text(exc))
     return None, None  # not reached: fail_json exits
 
 

@@ -430,3 +430,15 @@ def test_check_mode_reads_no_hosts_file_by_exec(engine, monkeypatch):
     assert out["changed"] is False
     assert [call for call in engine.calls if call[0] == "exec_create"] == []
     assert out["outcomes"] == {"web": "converged", "client": "converged"}
+
+
+def test_an_engine_that_times_out_while_read_fails_cleanly(engine, monkeypatch):
+    def time_out(name):
+        raise requests.exceptions.ReadTimeout("Read timed out. (read timeout=3)")
+
+    engine.api.inspect_network = time_out
+    result = run(monkeypatch, [dict(WEB, networks=[{"name": "lan"}])], timeout=3)
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"] == ("Could not read the engine's containers, networks and images, nothing was changed: "
+                                    "ReadTimeout: Read timed out. (read timeout=3)")
+    assert engine.changing_calls() == []

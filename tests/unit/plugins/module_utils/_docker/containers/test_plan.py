@@ -13,7 +13,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.p
     target_ids,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.records import Options, Snapshot
-from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import read_set
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import SetRefused, read_set
 
 IMAGE_ID = "sha256:" + "b" * 64
 IMAGE = {"Id": IMAGE_ID, "Config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"], "Labels": {}}}
@@ -176,3 +176,18 @@ def test_ownership(labels, adopt, container_labels, state, refused, expected):
 def test_options_defaults():
     options, _specs = wanted(WEB)
     assert options == Options(parallel=4, labels={}, adopt=False, stop_timeout=10, show_env_values=False)
+
+
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        (dict(parallel=0), "parallel: 0 is less than 1; give 1 or more"),
+        (dict(stop_timeout=-1), "stop_timeout: -1 is less than 0; give 0 or more seconds"),
+    ],
+)
+def test_task_options_are_checked(option, words):
+    params = dict(containers=[dict(DEFAULTS, **WEB)], labels={}, parallel=4, adopt=False, stop_timeout=10, show_env_values=False)
+    params.update(option)
+    with pytest.raises(SetRefused) as refused:
+        read_set(params)
+    assert words in refused.value.problems
