@@ -1,166 +1,25 @@
 # Copyright (c) 2026, labnet.docker maintainers
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""linked_containers' main(), driven against a small in-memory engine behind the client factory.
-
-The SDK's own APIClient builds the host, networking and endpoint configs (so the tests see what
-the engine would get); only its calls that would reach an engine are replaced by FakeEngine.
-"""
+"""linked_containers' main(), driven against the in-memory engine of tests/unit/support/fake_engine.py."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import threading
 
-import docker
 import pytest
-from docker.errors import APIError, NotFound
+import requests
+from docker.errors import APIError
 
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import engine as engine_reads
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import replacement
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
+from ansible_collections.labnet.docker.tests.unit.support.fake_engine import IMAGE, FakeEngine, install
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
-
-IMAGE = {"Id": "sha256:" + "b" * 64, "Config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"], "Labels": {"title": "box"}}}
-NETWORKS = {
-    "bridge": {"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}]}},
-    "lan": {"Name": "lan", "Driver": "macvlan", "IPAM": {"Config": [{"Subnet": "192.168.50.0/24", "Gateway": "192.168.50.1"}]}},
-}
-CHANGING_CALLS = ("create_container", "start", "stop", "remove_container", "connect_container_to_network", "pull")
-
-
-class FakeEngine:
-    """Containers, networks and images in memory, in the shapes the Engine API returns."""
-
-    def __init__(self):
-        self.api = docker.APIClient(base_url="unix:///nonexistent.sock", version="1.41")
-        self.containers = {}  # name -> inspect dict
-        self.images = {"labnet/box:latest": IMAGE}
-        self.calls = []
-        self.start_errors = {}  # name -> engine message
-        self.registry = {}  # image ref -> inspect dict that a pull brings
-        self.ids = (hashlib.sha256(b"%d" % n).hexdigest() for n in itertools.count(1))
-        self.lock = threading.Lock()
-        for method in ("inspect_container", "inspect_image", "inspect_network", "create_container", "start", "stop",
-                       "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
-            setattr(self.api, method, getattr(self, method))
-
-    def ping(self):
-        return True
-
-    def record(self, *call):
-        with self.lock:
-            self.calls.append(call)
-
-    def find(self, key):
-        for name, info in self.containers.items():
-            if key in (name, info["Id"]):
-                return name, info
-        raise NotFound("No such container: %s" % key)
-
-    def inspect_container(self, key):
-        return self.find(key)[1]
-
-    def inspect_image(self, ref):
-        if ref not in self.images:
-            raise NotFound("No such image: %s" % ref)
-        return self.images[ref]
-
-    def inspect_network(self, name):
-        if name not in NETWORKS:
-            raise NotFound("network %s not found" % name)
-        return NETWORKS[name]
-
-    def create_container(self, image, command=None, name=None, hostname=None, environment=None, labels=None, ports=None,
-                         host_config=None, networking_config=None):
-        self.record("create_container", name)
-        container_id = next(self.ids)
-        network = host_config["NetworkMode"]
-        endpoint = ((networking_config or {}).get("EndpointsConfig") or {}).get(network) or {}
-        self.containers[name] = {
-            "Id": container_id,
-            "Name": "/" + name,
-            "Image": self.images[image]["Id"],
-            "State": {"Running": False, "Status": "created"},
-            "Config": {
-                "Cmd": command or IMAGE["Config"]["Cmd"],
-                "Env": IMAGE["Config"]["Env"] + (environment or []),
-                "Hostname": hostname or container_id[:12],
-                "Labels": dict(IMAGE["Config"]["Labels"], **(labels or {})),
-            },
-            "HostConfig": {
-                "Links": ["/%s:/%s/%s" % (*link.split(":")[:1], name, link.split(":")[1]) for link in host_config.get("Links") or []],
-                "PortBindings": host_config.get("PortBindings") or {},
-                "RestartPolicy": host_config.get("RestartPolicy"),
-                "ExtraHosts": host_config.get("ExtraHosts"),
-            },
-            "NetworkSettings": {"Networks": {network: self.endpoint(network, endpoint, container_id)}, "Ports": {}},
-        }
-        return {"Id": container_id}
-
-    @staticmethod
-    def endpoint(network, config, container_id):
-        """As the engine reports it: on user-defined networks the short id is an alias too."""
-        address = (config.get("IPAMConfig") or {}).get("IPv4Address")
-        return {
-            "IPAMConfig": {"IPv4Address": address} if address else None,
-            "Aliases": None if network == "bridge" else (config.get("Aliases") or []) + [container_id[:12]],
-            "Links": config.get("Links"),
-            "IPAddress": address or "172.17.0.9",
-            "MacAddress": "02:42:ac:11:00:09",
-        }
-
-    def connect_container_to_network(self, container, net_id, ipv4_address=None, aliases=None, links=None, **_kw):
-        self.record("connect_container_to_network", container, net_id)
-        info = self.find(container)[1]
-        config = self.api.create_endpoint_config(ipv4_address=ipv4_address, aliases=aliases, links=links)
-        info["NetworkSettings"]["Networks"][net_id] = self.endpoint(net_id, config, info["Id"])
-
-    def start(self, container):
-        name, info = self.find(container)
-        self.record("start", name)
-        if name in self.start_errors:
-            raise APIError("start failed", explanation=self.start_errors[name])
-        info["State"] = {"Running": True, "Status": "running"}
-        info["NetworkSettings"]["Ports"] = info["HostConfig"]["PortBindings"]
-
-    def stop(self, container, timeout=None):
-        name, info = self.find(container)
-        self.record("stop", name)
-        info["State"] = {"Running": False, "Status": "exited"}
-
-    def remove_container(self, container, force=False):
-        name, _info = self.find(container)
-        self.record("remove_container", name)
-        del self.containers[name]
-
-    def pull(self, repository, tag=None):
-        self.record("pull", repository, tag)
-        ref = "%s:%s" % (repository, tag)
-        if ref in self.registry:
-            self.images[ref] = self.registry[ref]
-            return
-        raise APIError("pull failed", explanation="Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host")
-
-    def exec_create(self, container, cmd):
-        return {"Id": "exec-" + self.find(container)[0]}
-
-    def exec_start(self, exec_id):
-        name = exec_id["Id"][len("exec-"):]
-        lines = ["127.0.0.1\tlocalhost"]
-        for link in self.containers[name]["HostConfig"]["Links"]:
-            target, alias = link.lstrip("/").split(":")[0], link.rsplit("/", 1)[1]
-            lines.append("172.17.0.2\t%s %s %s" % (alias, self.containers[target]["Id"][:12], target))
-        return ("\n".join(lines) + "\n").encode()
-
-    def changing_calls(self):
-        return [call for call in self.calls if call[0] in CHANGING_CALLS]
 
 
 @pytest.fixture
-def engine(monkeypatch):
-    fake = FakeEngine()
-    monkeypatch.setattr(
-        "ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", lambda url, timeout: fake
-    )
-    return fake
+def engine(monkeypatch) -> FakeEngine:
+    return install(monkeypatch)
 
 
 WEB = {"name": "web", "image": "labnet/box:latest", "command": "/bin/labnet-web", "env": {"GREETING": "hi"},
@@ -213,17 +72,24 @@ def test_changed_target_recreates_the_container_linking_to_it(engine, monkeypatc
     run(monkeypatch, [WEB, CLIENT])
     engine.calls.clear()
     changed_web = dict(WEB, env={"GREETING": "hello"})
-    check = run(monkeypatch, [changed_web, CLIENT], check=True, diff=True).result
+    check = run(monkeypatch, [changed_web, CLIENT], check=True, diff=True, show_env_values=True).result
     assert check["actions"] == ["recreate web (changed: env)", "recreate client (link target web is recreated)"]
     assert check["diff"]["before"]["web"]["env"]["GREETING"] == "hi"
     assert check["diff"]["after"]["web"]["env"]["GREETING"] == "hello"
     assert engine.changing_calls() == []
+    old_ids = {name: engine.containers[name]["Id"] for name in ("web", "client")}
     out = run(monkeypatch, [changed_web, CLIENT]).result
     assert out["actions"] == check["actions"]
+    # Each replacement: stop the old one, move it aside, make the new one, and only then remove the old one.
     assert engine.changing_calls() == [
-        ("remove_container", "web"), ("create_container", "web"), ("start", "web"),
-        ("remove_container", "client"), ("create_container", "client"), ("start", "client"),
+        ("stop", "web"), ("rename", "web", "web-old-" + old_ids["web"][:12]), ("create_container", "web"), ("start", "web"),
+        ("remove_container", "web-old-" + old_ids["web"][:12]),
+        ("stop", "client"), ("rename", "client", "client-old-" + old_ids["client"][:12]), ("create_container", "client"),
+        ("start", "client"), ("remove_container", "client-old-" + old_ids["client"][:12]),
     ]
+    assert engine.stop_timeouts == [10, 10]
+    assert out["outcomes"] == {"web": "converged", "client": "converged"}
+    assert sorted(engine.containers) == ["client", "web"]
 
 
 def test_stop_start_and_remove_without_recreating(engine, monkeypatch):
@@ -320,13 +186,13 @@ def test_failed_start_removes_what_the_run_created_and_reports_what_converged(en
 
 def test_parallel_bounds_the_workers(engine, monkeypatch):
     seen = []
-    real = linked_containers.ThreadPoolExecutor
+    real = engine_reads.ThreadPoolExecutor
 
     def pool(max_workers):
         seen.append(max_workers)
         return real(max_workers=max_workers)
 
-    monkeypatch.setattr(linked_containers, "ThreadPoolExecutor", pool)
+    monkeypatch.setattr(engine_reads, "ThreadPoolExecutor", pool)
     boxes = [{"name": "box%d" % n, "image": "labnet/box:latest"} for n in range(5)]
     out = run(monkeypatch, boxes, parallel=2).result
     assert sorted(out["converged"]) == sorted(b["name"] for b in boxes)
@@ -349,7 +215,7 @@ def test_parallel_below_one_is_refused(engine, monkeypatch):
     ],
 )
 def test_split_image_ref(ref, expected):
-    assert linked_containers.split_image_ref(ref) == expected
+    assert engine_reads.split_image_ref(ref) == expected
 
 
 def test_missing_image_is_pulled_before_any_container_changes(engine, monkeypatch):
@@ -426,3 +292,153 @@ def test_unreachable_engine_fails_with_its_address(monkeypatch, tmp_path):
     result = run(monkeypatch, [WEB], docker_host=url, timeout=2)
     assert isinstance(result, ModuleFail)
     assert url in result.result["msg"] and "dockerd" in result.result["msg"]
+
+
+# Replacement as a transaction, ownership, secrets, check mode ------------------------------------------------
+
+BOX = {"name": "box", "image": "labnet/box:latest", "command": "sleep 3600"}
+
+
+def test_a_replacement_that_cannot_start_gives_the_old_container_back(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    old_id = engine.containers["box"]["Id"]
+    engine.held_ports.add("9090")
+    engine.calls.clear()
+    result = run(monkeypatch, [dict(BOX, published_ports=["127.0.0.1:9090:80"])], stop_timeout=3)
+    assert isinstance(result, ModuleFail)
+    out = result.result
+    assert "Container 'box' failed while starting the new container: driver failed programming" in out["msg"]
+    assert "Free that host port or publish the container on another one (published_ports)." in out["msg"]
+    assert "the old container (id %s) is back under its name, with its networks and its writable layer, running." % old_id[:12] \
+        in out["msg"]
+    assert out["outcomes"] == {"box": "kept_old"}
+    assert out["converged"] == []
+    assert out["containers"]["box"]["id"] == old_id
+    assert out["containers"]["box"]["status"] == "running"
+    assert sorted(engine.containers) == ["box"]
+    assert engine.containers["box"]["Id"] == old_id
+    aside = "box-old-" + old_id[:12]
+    calls = engine.changing_calls()
+    assert calls[:3] == [("stop", "box"), ("rename", "box", aside), ("create_container", "box")]
+    assert calls[-2:] == [("rename", aside, "box"), ("start", "box")]
+    assert engine.stop_timeouts == [3]
+
+
+def test_an_engine_timeout_while_creating_gives_the_old_container_back(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    old_id = engine.containers["box"]["Id"]
+    create = engine.create_container
+
+    def create_then_time_out(*args, **kwargs):
+        create(*args, **kwargs)  # the engine made it, but the answer never came
+        raise requests.exceptions.ReadTimeout("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out. (read timeout=5)")
+
+    engine.api.create_container = create_then_time_out
+    result = run(monkeypatch, [dict(BOX, env={"A": "1"})], timeout=5)
+    out = result.result
+    assert isinstance(result, ModuleFail)
+    assert "Container 'box' failed while creating the new container: ReadTimeout: " in out["msg"]
+    assert "The engine did not answer within timeout seconds" in out["msg"]
+    assert out["outcomes"] == {"box": "kept_old"}
+    assert sorted(engine.containers) == ["box"]
+    assert engine.containers["box"]["Id"] == old_id and engine.containers["box"]["State"]["Running"] is True
+
+
+def test_an_engine_that_stays_away_leaves_the_old_container_aside_and_says_where(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    old_id = engine.containers["box"]["Id"]
+    monkeypatch.setattr(replacement, "RESTORE_PAUSE", 0.01)
+
+    gone = []
+    inspect = engine.api.inspect_container
+
+    def away(*args, **kwargs):
+        gone.append(True)
+        raise requests.exceptions.ConnectionError("the engine went away")
+
+    def inspect_while_there(key):
+        return away() if gone else inspect(key)
+
+    engine.api.create_container = away
+    engine.api.inspect_container = inspect_while_there
+    result = run(monkeypatch, [dict(BOX, env={"A": "1"})], timeout=1)
+    out = result.result
+    assert isinstance(result, ModuleFail)
+    aside = "box-old-" + old_id[:12]
+    assert "Container 'box' failed while creating the new container: ConnectionError: the engine went away" in out["msg"]
+    assert "The old container (id %s) could not be put back: ConnectionError: the engine went away." % old_id[:12] in out["msg"]
+    assert "docker rename %s box" % aside in out["msg"]
+    assert "Could not read the containers afterwards: ConnectionError: the engine went away" in out["msg"]
+    assert out["converged"] == []
+    assert out["outcomes"] == {"box": "failed"}
+    assert list(engine.containers) == [aside]  # kept, with its writable layer
+
+
+def test_a_container_changed_since_planning_is_not_touched(engine, monkeypatch):
+    run(monkeypatch, [BOX])
+    plan = linked_containers.make_plan
+
+    def plan_then_someone_recreates_it(*args, **kwargs):
+        made = plan(*args, **kwargs)
+        engine.containers["box"]["Id"] = hashlib.sha256(b"someone else").hexdigest()
+        return made
+
+    monkeypatch.setattr(linked_containers, "make_plan", plan_then_someone_recreates_it)
+    engine.calls.clear()
+    result = run(monkeypatch, [dict(BOX, env={"A": "1"})])
+    assert isinstance(result, ModuleFail)
+    assert "Container 'box' changed since it was planned" in result.result["msg"]
+    assert "nothing was done to it" in result.result["msg"]
+    assert result.result["outcomes"] == {"box": "untouched"}
+    assert engine.changing_calls() == []
+
+
+def test_a_same_named_container_without_the_set_labels_is_refused_then_adopted(engine, monkeypatch):
+    run(monkeypatch, [BOX])  # made without labels: someone's own container of that name
+    own_id = engine.containers["box"]["Id"]
+    engine.calls.clear()
+    refused = run(monkeypatch, [BOX], labels={"labnet.lab": "demo"})
+    assert isinstance(refused, ModuleFail)
+    assert ("containers[0] (box): the container 'box' on the engine is not this set's: it lacks the label labnet.lab=demo; "
+            "rename or remove it yourself, or set adopt: true") in refused.result["msg"]
+    assert engine.changing_calls() == []
+    check = run(monkeypatch, [BOX], labels={"labnet.lab": "demo"}, adopt=True, check=True).result
+    assert check["actions"] == ["recreate box (adopted: it lacks the label labnet.lab=demo; changed: labels)"]
+    assert engine.changing_calls() == []
+    out = run(monkeypatch, [BOX], labels={"labnet.lab": "demo"}, adopt=True).result
+    assert out["outcomes"] == {"box": "converged"}
+    assert engine.containers["box"]["Id"] != own_id
+    assert engine.containers["box"]["Config"]["Labels"]["labnet.lab"] == "demo"
+    assert run(monkeypatch, [BOX], labels={"labnet.lab": "demo"}).result["changed"] is False
+
+
+def test_env_values_are_masked_in_the_diff_unless_asked(engine, monkeypatch):
+    run(monkeypatch, [dict(BOX, env={"TOKEN": "s3cret", "SAME": "x"})])
+    changed = [dict(BOX, env={"TOKEN": "n3w", "SAME": "x"})]
+    masked = run(monkeypatch, changed, check=True, diff=True).result
+    assert masked["diff"]["before"]["box"]["env"] == {"PATH": "********", "SAME": "********", "TOKEN": "******** (changed)"}
+    assert masked["diff"]["after"]["box"]["env"] == {"PATH": "********", "SAME": "********", "TOKEN": "******** (changed)"}
+    assert "s3cret" not in repr(masked) and "n3w" not in repr(masked)
+    shown = run(monkeypatch, changed, check=True, diff=True, show_env_values=True).result
+    assert shown["diff"]["after"]["box"]["env"]["TOKEN"] == "n3w"
+
+
+def test_check_mode_reads_no_hosts_file_by_exec(engine, monkeypatch):
+    run(monkeypatch, [WEB, CLIENT])
+    engine.calls.clear()
+    out = run(monkeypatch, [WEB, CLIENT], check=True).result
+    assert out["changed"] is False
+    assert [call for call in engine.calls if call[0] == "exec_create"] == []
+    assert out["outcomes"] == {"web": "converged", "client": "converged"}
+
+
+def test_an_engine_that_times_out_while_read_fails_cleanly(engine, monkeypatch):
+    def time_out(name):
+        raise requests.exceptions.ReadTimeout("Read timed out. (read timeout=3)")
+
+    engine.api.inspect_network = time_out
+    result = run(monkeypatch, [dict(WEB, networks=[{"name": "lan"}])], timeout=3)
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"] == ("Could not read the engine's containers, networks and images, nothing was changed: "
+                                    "ReadTimeout: Read timed out. (read timeout=3)")
+    assert engine.changing_calls() == []

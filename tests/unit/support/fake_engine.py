@@ -1,0 +1,181 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A small in-memory Docker engine, in the shapes the Engine API returns, for unit tests.
+
+The SDK's own APIClient builds the host, networking and endpoint configs (so that the tests see
+what the engine would get); only its calls that would reach an engine are replaced by FakeEngine.
+A test's fixture puts it behind the client factory with :func:`install`.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+
+import docker
+from docker.errors import APIError, NotFound
+
+IMAGE = {"Id": "sha256:" + "b" * 64, "Config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"], "Labels": {"title": "box"}}}
+NETWORKS = {
+    "bridge": {"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}]}},
+    "lan": {"Name": "lan", "Driver": "macvlan", "IPAM": {"Config": [{"Subnet": "192.168.50.0/24", "Gateway": "192.168.50.1"}]}},
+}
+CHANGING_CALLS = ("create_container", "start", "stop", "rename", "remove_container", "connect_container_to_network", "pull")
+
+
+class FakeEngine:
+    """Containers, networks and images in memory, in the shapes the Engine API returns."""
+
+    def __init__(self):
+        self.api = docker.APIClient(base_url="unix:///nonexistent.sock", version="1.41")
+        self.containers = {}  # name -> inspect dict
+        self.images = {"labnet/box:latest": IMAGE}
+        self.calls = []
+        self.start_errors = {}  # name -> engine message
+        self.held_ports = set()  # host ports (str) that a process outside the engine holds: start fails
+        self.stop_timeouts = []  # the timeout of each stop call
+        self.registry = {}  # image ref -> inspect dict that a pull brings
+        self.ids = (hashlib.sha256(b"%d" % n).hexdigest() for n in itertools.count(1))
+        self.lock = threading.Lock()
+        for method in ("inspect_container", "inspect_image", "inspect_network", "create_container", "start", "stop",
+                       "rename", "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
+            setattr(self.api, method, getattr(self, method))
+
+    def ping(self):
+        return True
+
+    def record(self, *call):
+        with self.lock:
+            self.calls.append(call)
+
+    def find(self, key):
+        for name, info in self.containers.items():
+            if key in (name, info["Id"]):
+                return name, info
+        raise NotFound("No such container: %s" % key)
+
+    def inspect_container(self, key):
+        return self.find(key)[1]
+
+    def inspect_image(self, ref):
+        if ref not in self.images:
+            raise NotFound("No such image: %s" % ref)
+        return self.images[ref]
+
+    def inspect_network(self, name):
+        if name not in NETWORKS:
+            raise NotFound("network %s not found" % name)
+        return NETWORKS[name]
+
+    def create_container(self, image, command=None, name=None, hostname=None, environment=None, labels=None, ports=None,
+                         host_config=None, networking_config=None):
+        self.record("create_container", name)
+        if name in self.containers:
+            raise APIError("conflict", explanation='Conflict. The container name "/%s" is already in use' % name)
+        container_id = next(self.ids)
+        network = host_config["NetworkMode"]
+        endpoint = ((networking_config or {}).get("EndpointsConfig") or {}).get(network) or {}
+        self.containers[name] = {
+            "Id": container_id,
+            "Name": "/" + name,
+            "Image": self.images[image]["Id"],
+            "State": {"Running": False, "Status": "created"},
+            "Config": {
+                "Cmd": command or IMAGE["Config"]["Cmd"],
+                "Env": IMAGE["Config"]["Env"] + (environment or []),
+                "Hostname": hostname or container_id[:12],
+                "Labels": dict(IMAGE["Config"]["Labels"], **(labels or {})),
+            },
+            "HostConfig": {
+                "Links": ["/%s:/%s/%s" % (*link.split(":")[:1], name, link.split(":")[1]) for link in host_config.get("Links") or []],
+                "PortBindings": host_config.get("PortBindings") or {},
+                "RestartPolicy": host_config.get("RestartPolicy"),
+                "ExtraHosts": host_config.get("ExtraHosts"),
+            },
+            "NetworkSettings": {"Networks": {network: self.endpoint(network, endpoint, container_id)}, "Ports": {}},
+        }
+        return {"Id": container_id}
+
+    @staticmethod
+    def endpoint(network, config, container_id):
+        """As the engine reports it: on user-defined networks the short id is an alias too."""
+        address = (config.get("IPAMConfig") or {}).get("IPv4Address")
+        return {
+            "IPAMConfig": {"IPv4Address": address} if address else None,
+            "Aliases": None if network == "bridge" else (config.get("Aliases") or []) + [container_id[:12]],
+            "Links": config.get("Links"),
+            "IPAddress": address or "172.17.0.9",
+            "MacAddress": "02:42:ac:11:00:09",
+        }
+
+    def connect_container_to_network(self, container, net_id, ipv4_address=None, aliases=None, links=None, **_kw):
+        self.record("connect_container_to_network", container, net_id)
+        info = self.find(container)[1]
+        config = self.api.create_endpoint_config(ipv4_address=ipv4_address, aliases=aliases, links=links)
+        info["NetworkSettings"]["Networks"][net_id] = self.endpoint(net_id, config, info["Id"])
+
+    def start(self, container):
+        name, info = self.find(container)
+        self.record("start", name)
+        if name in self.start_errors:
+            raise APIError("start failed", explanation=self.start_errors[name])
+        for bindings in info["HostConfig"]["PortBindings"].values():
+            for binding in bindings:
+                if binding.get("HostPort") in self.held_ports:
+                    raise APIError("start failed", explanation="driver failed programming external connectivity on endpoint %s: "
+                                   "Error starting userland proxy: listen tcp4 %s:%s: bind: address already in use"
+                                   % (name, binding.get("HostIp"), binding["HostPort"]))
+        info["State"] = {"Running": True, "Status": "running"}
+        info["NetworkSettings"]["Ports"] = info["HostConfig"]["PortBindings"]
+
+    def stop(self, container, timeout=None):
+        name, info = self.find(container)
+        self.record("stop", name)
+        self.stop_timeouts.append(timeout)
+        info["State"] = {"Running": False, "Status": "exited"}
+
+    def rename(self, container, name):
+        old_name, info = self.find(container)
+        self.record("rename", old_name, name)
+        if name in self.containers:
+            raise APIError("conflict", explanation='Conflict. The container name "/%s" is already in use' % name)
+        del self.containers[old_name]
+        info["Name"] = "/" + name
+        self.containers[name] = info
+
+    def remove_container(self, container, force=False):
+        name, _info = self.find(container)
+        self.record("remove_container", name)
+        del self.containers[name]
+
+    def pull(self, repository, tag=None):
+        self.record("pull", repository, tag)
+        ref = "%s:%s" % (repository, tag)
+        if ref in self.registry:
+            self.images[ref] = self.registry[ref]
+            return
+        raise APIError("pull failed", explanation="Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host")
+
+    def exec_create(self, container, cmd):
+        self.record("exec_create", container)
+        return {"Id": "exec-" + self.find(container)[0]}
+
+    def exec_start(self, exec_id):
+        name = exec_id["Id"][len("exec-"):]
+        lines = ["127.0.0.1\tlocalhost"]
+        for link in self.containers[name]["HostConfig"]["Links"]:
+            target, alias = link.lstrip("/").split(":")[0], link.rsplit("/", 1)[1]
+            lines.append("172.17.0.2\t%s %s %s" % (alias, self.containers[target]["Id"][:12], target))
+        return ("\n".join(lines) + "\n").encode()
+
+    def changing_calls(self):
+        return [call for call in self.calls if call[0] in CHANGING_CALLS]
+
+
+def install(monkeypatch) -> FakeEngine:
+    """Put a new FakeEngine behind the client factory for one test; returns it."""
+    fake = FakeEngine()
+    monkeypatch.setattr(
+        "ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", lambda url, timeout: fake
+    )
+    return fake
