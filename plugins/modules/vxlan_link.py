@@ -194,8 +194,9 @@ import errno
 import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import (
+    netlink as _netlink,
+)
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.kernel_support import (
     KernelSupportMissing,
     require_link_kind,
@@ -209,7 +210,10 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
     netns_path,
     require_pyroute2,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import ParentError, check_interface_name
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import (
+    ParentError,
+    check_interface_name,
+)
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vxlan import (
     ZERO_MAC,
     LinkState,

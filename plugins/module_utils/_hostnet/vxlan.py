@@ -16,7 +16,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import ParentError, check_interface_name
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import (
+    ParentError,
+    check_interface_name,
+)
 
 VNI_MIN = 1
 VNI_MAX = 16777215  # 24 bits
@@ -86,9 +89,9 @@ def parse_address(name: str, value) -> ipaddress.IPv4Address | ipaddress.IPv6Add
         raise VxlanError("%s=%r is not an IP address. Give an underlay address such as 192.0.2.10 or 2001:db8::10, "
                          "without a prefix length." % (name, value)) from None
     if address.is_multicast or address.is_unspecified or address.is_loopback:
-        raise VxlanError("%s=%r is a %s address, which cannot be a VXLAN endpoint. Give a unicast address of the "
-                         "underlay." % (name, value, "multicast" if address.is_multicast else
-                                        "unspecified" if address.is_unspecified else "loopback"))
+        what = "a multicast" if address.is_multicast else "an unspecified" if address.is_unspecified else "a loopback"
+        raise VxlanError("%s=%r is %s address, which cannot be a VXLAN endpoint. Give a unicast address of the "
+                         "underlay." % (name, value, what))
     return address
 
 
