@@ -286,9 +286,13 @@ class VxlanLink:
         if dev not in indexes:
             raise VxlanError("dev=%r does not exist in %s. Interfaces there: %s. Name the underlay device."
                              % (dev, self.where, ", ".join(sorted(indexes))))
-        if dev in (self.name, "lo"):
-            raise VxlanError("%s=%r cannot be the underlay device. Set dev to the interface the VXLAN traffic "
-                             "leaves by." % ("dev" if spec.dev else "local %s is on" % spec.local, dev))
+        if dev == self.name:
+            raise VxlanError("name=%r is the underlay device (%s): the VXLAN link cannot take the place of the link it "
+                             "runs over. Choose another name." % (dev, "dev" if spec.dev else "it has local %s" % spec.local))
+        if dev == "lo":
+            raise VxlanError("%s the loopback interface, which cannot be the underlay device. Set dev to the "
+                             "interface the VXLAN traffic leaves by."
+                             % ("dev='lo' is" if spec.dev else "local=%r is on" % spec.local))
         return dev, indexes[dev][0], indexes[dev][1]
 
     # ---- acting ----------------------------------------------------------------------------

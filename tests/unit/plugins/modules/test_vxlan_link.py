@@ -291,7 +291,10 @@ def test_a_failure_while_creating_removes_the_new_link(monkeypatch, ipr):
     (dict(remotes=["10.1.2.2", "peer-b"]), "remotes[1]='peer-b' is not an IP address"),
     (dict(local="10.1.1.7"), "local='10.1.1.7' is not an address of the host's namespace. Addresses there: 10.1.1.2"),
     (dict(dev="eth9"), "dev='eth9' does not exist in the host's namespace"),
-    (dict(dev="lo"), "dev='lo' cannot be the underlay device"),
+    (dict(dev="lo"), "dev='lo' is the loopback interface, which cannot be the underlay device. Set dev to"),
+    (dict(local="127.0.0.2"), "local='127.0.0.2' is a loopback address"),
+    (dict(name="under0"), "name='under0' is the underlay device (it has local 10.1.1.2): the VXLAN link cannot"),
+    (dict(name="under0", dev="under0", force=True), "name='under0' is the underlay device (dev)"),
     (dict(mtu=1451), "mtu=1451 is larger than 1450, the MTU of underlay device 'under0' (1500)"),
     (dict(port=0), "port=0 is not a UDP port"),
 ])
