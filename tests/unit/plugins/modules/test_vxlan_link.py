@@ -348,4 +348,3 @@ def test_absent_refuses_another_kind_unless_forced(monkeypatch, ipr):
     assert ipr.changes == []
     forced = run_module(vxlan_link.main, dict(name="vx100", state="absent", force=True), monkeypatch)
     assert forced.result["changed"] is True and ipr.link_lookup(ifname="vx100") == []
-
