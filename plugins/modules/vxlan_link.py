@@ -223,6 +223,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vxlan impor
     choose_mtu,
     parse_spec,
     plan_link,
+    sorted_addresses,
     vni_in_use,
 )
 
@@ -279,9 +280,10 @@ class VxlanLink:
             holders.setdefault(str(ipaddress.ip_address(address)), msg["index"])
         by_index = {index: name for name, (index, mtu) in indexes.items()}
         if spec.local not in holders:
+            usable = [a for a in holders if not ipaddress.ip_address(a).is_link_local]
             raise VxlanError("local=%r is not an address of %s. Addresses there: %s. Give this host's underlay "
                              "address (ip -br addr shows them), or the netns it belongs to."
-                             % (spec.local, self.where, ", ".join(sorted(holders)) or "(none)"))
+                             % (spec.local, self.where, ", ".join(sorted_addresses(usable)) or "(none)"))
         dev = spec.dev or by_index[holders[spec.local]]
         if dev not in indexes:
             raise VxlanError("dev=%r does not exist in %s. Interfaces there: %s. Name the underlay device."

@@ -289,7 +289,7 @@ def test_a_failure_while_creating_removes_the_new_link(monkeypatch, ipr):
     (dict(vni=16777216), "vni=16777216 is outside 1 to 16777215"),
     (dict(name="vxlan-far-too-long"), "name='vxlan-far-too-long' is not a valid interface name"),
     (dict(remotes=["10.1.2.2", "peer-b"]), "remotes[1]='peer-b' is not an IP address"),
-    (dict(local="10.1.1.7"), "local='10.1.1.7' is not an address of the host's namespace. Addresses there: 10.1.1.2"),
+    (dict(local="10.1.1.7"), "local='10.1.1.7' is not an address of the host's namespace. Addresses there: 10.1.1.2. Give"),
     (dict(dev="eth9"), "dev='eth9' does not exist in the host's namespace"),
     (dict(dev="lo"), "dev='lo' is the loopback interface, which cannot be the underlay device. Set dev to"),
     (dict(local="127.0.0.2"), "local='127.0.0.2' is a loopback address"),
