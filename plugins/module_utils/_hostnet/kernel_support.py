@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Whether the kernel can make a link of a given kind (802.1q VLAN, macvlan, ipvlan).
+"""Whether the kernel can make a link of a given kind (802.1q VLAN, macvlan, ipvlan, VXLAN).
 
 A module that is loaded shows in ``/sys/module``. Otherwise the kernel is asked directly: a child
 process moves into a fresh, unnamed network namespace of its own, makes a veth pair there and tries
@@ -25,6 +25,7 @@ LINK_KINDS = {
     "vlan": ("8021q", "802.1q VLAN"),
     "macvlan": ("macvlan", "macvlan"),
     "ipvlan": ("ipvlan", "ipvlan"),
+    "vxlan": ("vxlan", "VXLAN"),
 }
 
 SUPPORTED = "supported"
@@ -36,7 +37,8 @@ _CLONE_NEWNET = 0x40000000
 _PROBE_BASE = "lbtprobe0"
 _PROBE_PEER = "lbtprobe1"
 _PROBE_LINK = "lbtprobe2"
-_PROBE_OPTIONS = {"vlan": dict(vlan_id=1), "macvlan": dict(macvlan_mode="bridge"), "ipvlan": dict(ipvlan_mode=0)}
+_PROBE_OPTIONS = {"vlan": dict(vlan_id=1), "macvlan": dict(macvlan_mode="bridge"), "ipvlan": dict(ipvlan_mode=0),
+                  "vxlan": dict(vxlan_id=1)}
 
 
 class KernelSupportMissing(Exception):

@@ -14,6 +14,7 @@ def test_message_names_the_missing_support_and_module():
     assert message.startswith("the kernel has no 802.1q VLAN support (module 8021q)")
     assert "modprobe 8021q" in message
     assert "ipvlan support (module ipvlan)" in ks.missing_support_message("ipvlan")
+    assert ks.missing_support_message("vxlan").startswith("the kernel has no VXLAN support (module vxlan)")
 
 
 def test_loaded_module_is_supported_without_probing(tmp_path, monkeypatch):
