@@ -22,16 +22,31 @@ Every error is an :class:`LabPlanError` that names the field, the value and the 
 from __future__ import annotations
 
 import ipaddress
-import re
 from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 
+# One vocabulary: the planner takes exactly the names, links, ports, interface names and modes
+# that the modules take, so these rules come from module_utils and nowhere else.
+from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
+    ALIAS_PATTERN,
+    ALIAS_RULE,
+    NAME_PATTERN,
+    NAME_RULE,
+    LinkSpecError,
+    parse_link,
+)
+from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
+    ANY_IPV4,
+    ANY_IPV6,
+    PortSpecError,
+    parse_published_port,
+)
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_MAX, IFNAME_RULE, is_interface_name
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
+
 LAB_LABEL = "labnet.lab"
 DEFAULT_IMAGE = "labnet/box:latest"
-IFNAME_MAX = 15
-NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-MODES = ("bridge", "private", "vepa", "passthru")
 # The smallest block that ip_range: auto will carve (a /29 leaves 6 usable addresses).
 SMALLEST_AUTO_BLOCK = 29
 
@@ -41,21 +56,26 @@ class LabPlanError(AnsibleFilterError):
 
 
 def _name(field: str, value, what: str) -> str:
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise LabPlanError(
-            "%s=%r is not a valid %s name. Use letters, digits, '_', '.' and '-', starting with a letter or digit."
-            % (field, value, what)
-        )
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        raise LabPlanError("%s=%r is not a valid %s name. Use %s." % (field, value, what, NAME_RULE))
+    return value
+
+
+def _lab_name(value) -> str:
+    """The lab's name prefixes container and network names (``<lab>-<name>``), so one character is enough."""
+    if not isinstance(value, str) or not ALIAS_PATTERN.match(value):
+        raise LabPlanError("lab_name=%r is not a valid lab name. Use %s." % (value, ALIAS_RULE))
     return value
 
 
 def _ifname(field: str, value) -> str:
-    _name(field, value, "interface")
-    if len(value) > IFNAME_MAX:
+    if isinstance(value, str) and len(value) > IFNAME_MAX:
         raise LabPlanError(
             "%s=%r is %d characters long; Linux interface names have at most %d. Choose a shorter name."
             % (field, value, len(value), IFNAME_MAX)
         )
+    if not is_interface_name(value):
+        raise LabPlanError("%s=%r is not a valid interface name. Use %s." % (field, value, IFNAME_RULE))
     return value
 
 
@@ -160,10 +180,19 @@ def _free_addresses(pool, taken, reverse: bool = False):
 
 
 def _parse_link(field: str, value) -> tuple[str, str]:
-    if not isinstance(value, str) or not value:
-        raise LabPlanError("%s=%r is not a link. Write 'target' or 'target:alias'." % (field, value))
-    target, alias = value.split(":", 1) if ":" in value else (value, "")
-    return target, alias or target
+    try:
+        return parse_link(value)
+    except LinkSpecError as exc:
+        raise LabPlanError("%s: %s." % (field, exc)) from None
+
+
+def _published_port(field: str, value) -> str:
+    """A published-port spec, checked as labnet.docker.linked_containers checks it."""
+    try:
+        parse_published_port(value)
+    except PortSpecError as exc:
+        raise LabPlanError("%s: %s." % (field, exc)) from None
+    return str(value)
 
 
 class _Planner:
@@ -171,7 +200,7 @@ class _Planner:
         if not isinstance(topology, dict):
             raise LabPlanError("The lab topology must be a dict with networks, containers and checks; got %r." % (topology,))
         self.topology = topology
-        self.lab = _name("lab_name", lab_name, "lab")
+        self.lab = _lab_name(lab_name)
         if not hosts or not isinstance(hosts, (list, tuple)):
             raise LabPlanError("The lab needs at least one host (lab_hosts is %r). List the inventory hosts it spans." % (hosts,))
         self.hosts = [str(h) for h in hosts]
@@ -214,9 +243,9 @@ class _Planner:
                     % (where, ", ".join(unknown), ", ".join(self.hosts))
                 )
             gateway = _address(where + ".gateway", net.get("gateway") or next(subnet.hosts()), subnet)
-            mode = net.get("mode", "bridge")
-            if mode not in MODES:
-                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MODES)))
+            mode = net.get("mode", DEFAULT_MACVLAN_MODE)
+            if mode not in MACVLAN_MODES:
+                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
             parents = _per_host(where + ".parent", net.get("parent"), hosts)
             for host, parent in parents.items():
                 _ifname("%s.parent (host %s)" % (where, host), parent)
@@ -322,7 +351,8 @@ class _Planner:
                 hostname=ctr.get("hostname") or name,
                 attachments=attachments,
                 links=[_parse_link("%s.links[%d]" % (where, k), link) for k, link in enumerate(ctr.get("links") or [])],
-                published_ports=[str(p) for p in ctr.get("published_ports") or []],
+                published_ports=[_published_port("%s.published_ports[%d]" % (where, k), port)
+                                 for k, port in enumerate(ctr.get("published_ports") or [])],
                 restart_policy=ctr.get("restart_policy", "unless-stopped"),
                 labels=dict(ctr.get("labels") or {}),
             )
@@ -607,20 +637,15 @@ class _Planner:
 
 
 def _probe_target(binding: str):
-    """Where a host reaches a published port: ``(address, host_port)``; ``(None, None)`` for unpublished."""
-    spec = binding.split("/")[0]
-    parts = spec.rsplit(":", 2)
-    if len(parts) == 1:
-        return None, None  # container port only: the engine picks the host port
-    if len(parts) == 2:
-        host_ip, host_port = "", parts[0]
-    else:
-        host_ip, host_port = parts[0], parts[1]
-    if not host_port:
-        return None, None
-    host_port = host_port.split("-")[0]
-    address = host_ip.strip("[]") if host_ip not in ("", "0.0.0.0", "::", "[::]") else "127.0.0.1"
-    return address, int(host_port)
+    """Where a host reaches a published port: ``(address, host_port)``; ``(None, None)`` for unpublished.
+
+    A range is probed at its first port; an any-address binding from loopback.
+    """
+    first = parse_published_port(binding)[0]
+    if first.host_port is None:
+        return None, None  # the engine picks the host port
+    address = "127.0.0.1" if first.host_ip in (ANY_IPV4, ANY_IPV6) else first.host_ip
+    return address, first.host_port
 
 
 def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE):

@@ -255,6 +255,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.ipam_plan im
     pools_from_inspect,
     pools_to_ipam_config,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     NetlinkError,
     make_iproute,
@@ -264,7 +265,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import ParentError, resolve_parent
 
 DRIVER = "macvlan"
-DEFAULT_MODE = "bridge"
 
 
 def network_config(name: str, driver: str, parent: str | None, mode: str | None, pools: list[dict], labels: dict) -> dict:
@@ -293,7 +293,7 @@ def config_from_inspect(attrs: dict) -> dict:
         name=attrs.get("Name"),
         driver=driver,
         parent=options.get("parent"),
-        mode=options.get("macvlan_mode", DEFAULT_MODE) if driver == DRIVER else None,
+        mode=options.get("macvlan_mode", DEFAULT_MACVLAN_MODE) if driver == DRIVER else None,
         pools=pools_from_inspect(attrs.get("IPAM")),
         labels=attrs.get("Labels") or {},
     )
@@ -617,7 +617,7 @@ def main():
         gateway=dict(type="str"),
         ip_range=dict(type="str"),
         aux_addresses=dict(type="dict", default={}),
-        mode=dict(type="str", choices=["bridge", "private", "vepa", "passthru"], default=DEFAULT_MODE),
+        mode=dict(type="str", choices=list(MACVLAN_MODES), default=DEFAULT_MACVLAN_MODE),
         subnet_v6=dict(type="str"),
         gateway_v6=dict(type="str"),
         labels=dict(type="dict"),

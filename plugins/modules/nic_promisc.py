@@ -192,14 +192,13 @@ persistent_changed:
 
 import errno
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     IFF_PROMISC,
-    IFNAMSIZ,
     LinkNotFound,
     NetlinkError,
     NetnsNotFound,
@@ -219,7 +218,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.promisc_per
 )
 
 PERMISSION_ERRNOS = (errno.EPERM, errno.EACCES)
-INVALID_NAME = re.compile(r"[\s/:]")
 
 
 class NicPromisc:
@@ -235,10 +233,8 @@ class NicPromisc:
 
     def validate(self) -> None:
         name = self.params["name"]
-        if not name or len(name) >= IFNAMSIZ or INVALID_NAME.search(name) or name in (".", ".."):
-            self.fail(
-                "name: %r is not a valid interface name. Use 1 to %d characters without '/', ':' or whitespace, "
-                "as 'ip link' shows them." % (name, IFNAMSIZ - 1))
+        if not is_interface_name(name):
+            self.fail("name: %r is not a valid interface name. Use %s, as 'ip link' shows them." % (name, IFNAME_RULE))
         if self.params["persistent"]:
             root = self.params["persistent_root"]
             if self.params["netns"] and os.path.realpath(root) == "/":

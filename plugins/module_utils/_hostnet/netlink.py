@@ -16,6 +16,9 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
+# Re-exported: callers have always found the interface-name limit here.
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAMSIZ  # noqa: F401 pylint: disable=unused-import
+
 try:
     from pyroute2 import IPRoute
     # Re-exported for the modules, so that they need not import pyroute2 themselves.
@@ -37,7 +40,6 @@ NETNS_RUN_DIR = "/var/run/netns"
 
 IFF_UP = 0x1
 IFF_PROMISC = 0x100
-IFNAMSIZ = 16  # including the terminating NUL: names have at most 15 characters
 
 
 class NetnsNotFound(Exception):
