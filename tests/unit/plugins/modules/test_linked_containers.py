@@ -16,7 +16,7 @@ import pytest
 from docker.errors import APIError, NotFound
 
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 IMAGE = {"Id": "sha256:" + "b" * 64, "Config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"], "Labels": {"title": "box"}}}
 NETWORKS = {
