@@ -388,10 +388,10 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.client impor
     docker_client,
     resolve_docker_host,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import classify_rules, read_rules
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import NetnsNotFound, netns_path
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netns_enter import NetnsEnterError, enter_netns
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import classify_rules, read_rules
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_drift import analyse_ports, binding_key
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_probe import probe_bindings
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.proc_sockets import PROXY_NAME, read_proc, read_sysctl

@@ -21,6 +21,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname impo
 
 try:
     from pyroute2 import IPRoute
+
     # Re-exported for the modules, so that they need not import pyroute2 themselves.
     from pyroute2.netlink.exceptions import NetlinkError  # pylint: disable=unused-import
 except ImportError:

@@ -91,7 +91,7 @@ def _read_text(path: str) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise PersistenceError("Could not read %s: %s." % (path, exc.strerror or exc))
+        raise PersistenceError("Could not read %s: %s." % (path, exc.strerror or exc)) from exc
 
 
 def _under(root: str, relative: str) -> str:
@@ -571,7 +571,7 @@ def apply_changes(module, changes: list[FileChange]) -> None:
         except OSError as exc:
             raise PersistenceError(
                 "Could not write %s: %s. Check that the directory is writable (run the task as root, "
-                "become: true) and that persistent_root is right." % (change.path, exc.strerror or exc))
+                "become: true) and that persistent_root is right." % (change.path, exc.strerror or exc)) from exc
 
 
 def _remove_empty_dropin_dir(directory: str) -> None:

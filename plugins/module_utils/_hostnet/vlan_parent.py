@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.kernel_support import (
     KernelSupportMissing,
     require_link_kind,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import link_names
 
 VLAN_ID_MIN = 1
