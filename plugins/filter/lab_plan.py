@@ -658,8 +658,21 @@ def lab_absent_containers(names):
     return [dict(name=str(name), state="absent") for name in names or []]
 
 
+def lab_container_ids(containers) -> dict[str, str]:
+    """``{name: id}`` of containers as community.docker.docker_host_info lists them.
+
+    A linked container also answers to ``/<client>/<alias>``: only its own name counts.
+    """
+    ids = {}
+    for container in containers or []:
+        own = [name.lstrip("/") for name in container.get("Names") or [] if "/" not in name.lstrip("/")]
+        if own:
+            ids[own[0]] = container.get("Id")
+    return ids
+
+
 class FilterModule:
-    """labnet.docker.lab_plan and labnet.docker.lab_absent_containers."""
+    """labnet.docker.lab_plan, labnet.docker.lab_absent_containers and labnet.docker.lab_container_ids."""
 
     def filters(self):
-        return {"lab_plan": lab_plan, "lab_absent_containers": lab_absent_containers}
+        return {"lab_plan": lab_plan, "lab_absent_containers": lab_absent_containers, "lab_container_ids": lab_container_ids}
