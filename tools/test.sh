@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make test and its parts. Usage: tools/test.sh [all|unit|build|sanity|lint|integration|molecule] [TARGET...]
-# Every suite runs against a copy of the collection at .build/ansible_collections/labnet/docker.
-# "all" runs the suites in order and stops at the first that fails.
+# make test and its parts. Usage: tools/test.sh [all|unit|static|build|sanity|lint|integration|molecule] [TARGET...]
+# Every suite runs against its own copy of the collection at <tmp>/ansible_collections/labnet/docker
+# (tools/collection-tree.sh), removed at exit.
+# "all" runs the suites in order, stops at the first that fails, and counts the suites it ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -84,6 +85,16 @@ run_molecule() {
     tools/leftovers.sh
 }
 
+run_static() {
+    banner "static checks: ruff and mypy on plugins/"
+    local coll
+    coll=$(tree)
+    (cd "$coll" && ruff check --no-cache plugins)
+    # From the tree's root, so that the ansible_collections.labnet.docker... imports resolve.
+    (cd "$build_root" && mypy --config-file "$coll/pyproject.toml" --cache-dir "$build_root/.mypy_cache" \
+        ansible_collections/labnet/docker/plugins)
+}
+
 run_lint() {
     banner "ansible-lint (production profile) on roles and playbooks"
     local coll
@@ -127,15 +138,16 @@ case "$suite" in
     molecule) run_molecule "$@" ;;
     build) run_build ;;
     lint) run_lint ;;
+    static) run_static ;;
     all)
-        run_unit
-        run_build
-        run_sanity
-        run_lint
-        run_integration
-        run_molecule
+        # set -e stops at the first failing suite, so every suite counted here has passed.
+        passed=0
+        for s in unit static build sanity lint integration molecule; do
+            "run_$s"
+            passed=$((passed + 1))
+        done
         banner "all suites passed"
-        echo "suites: 7 passed, 0 failed"
+        echo "suites: $passed passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, static, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
 esac

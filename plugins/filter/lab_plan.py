@@ -22,6 +22,7 @@ Every error is an :class:`LabPlanError` that names the field, the value and the 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
@@ -159,7 +160,7 @@ def carve_ip_ranges(subnet, hosts: list[str], fixed, prefix: int | None = None) 
             )
         candidates = [prefix]
     else:
-        candidates = range(subnet.prefixlen + 1, SMALLEST_AUTO_BLOCK + 1)
+        candidates = list(range(subnet.prefixlen + 1, SMALLEST_AUTO_BLOCK + 1))
     for new_prefix in candidates:
         free = [b for b in subnet.subnets(new_prefix=new_prefix) if not any(a in b for a in fixed)]
         if len(free) >= len(hosts):
@@ -310,7 +311,7 @@ class _Planner:
                     att = dict(name=att)
                 field = "%s.networks[%d]" % (where, j)
                 net_name = _name(field + ".name", att.get("name"), "network")
-                entry = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
+                entry: dict[str, Any] = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
                 net = self.networks.get(net_name)
                 if net is not None:
                     if host not in net["hosts"]:

@@ -164,7 +164,7 @@ def _topology(plan: dict):
     if not isinstance(plan, dict) or "hosts" not in plan:
         raise AnsibleFilterError("The lab report needs a plan from labnet.docker.lab_plan; got %r." % (type(plan).__name__,))
     by_name = {c["name"]: c for c in plan.get("containers") or []}
-    networks = {}
+    networks: dict[str, dict] = {}
     for host, part in plan["hosts"].items():
         for net in part.get("networks") or []:
             networks.setdefault(net["docker_name"], dict(net, per_host={}))["per_host"][host] = net

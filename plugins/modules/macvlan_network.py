@@ -237,6 +237,8 @@ differences:
   sample: ["mode is bridge, wanted vepa"]
 """
 
+from typing import Any, NoReturn
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
@@ -267,7 +269,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent
 DRIVER = "macvlan"
 
 
-def network_config(name: str, driver: str, parent: str | None, mode: str | None, pools: list[dict], labels: dict) -> dict:
+def network_config(name: str | None, driver: str | None, parent: str | None, mode: str | None, pools: list[dict], labels: dict) -> dict:
     """The comparable settings of a network, as shown in results and diffs."""
     v4 = next((p for p in pools if ":" not in p["subnet"]), None)
     v6 = next((p for p in pools if ":" in p["subnet"]), None)
@@ -307,15 +309,16 @@ class MacvlanNetwork:
         self.params = module.params
         self.name = module.params["name"]
         self.check_mode = module.check_mode
-        self.client = None
+        self.client: Any = None  # the SDK's DockerClient, made when the task needs the engine
         self.actions: list[str] = []
         self.reconnected: list[dict] = []
         self.differences: list[str] = []
 
     # ---- input -------------------------------------------------------------------------------
 
-    def fail(self, msg: str, **extra):
+    def fail(self, msg: str, **extra) -> NoReturn:
         self.module.fail_json(msg=msg, actions=self.actions, reconnected=self.reconnected, **extra)
+        raise AssertionError("fail_json returned")
 
     def wanted_pools(self) -> list[dict]:
         """The task's IPAM pools, validated; fails the task on the first wrong value."""

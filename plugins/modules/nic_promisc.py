@@ -192,6 +192,7 @@ persistent_changed:
 
 import errno
 import os
+from typing import NoReturn
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -228,8 +229,9 @@ class NicPromisc:
         self.params = module.params
         self.enabled = self.params["state"] == "enabled"
 
-    def fail(self, msg, **kwargs):
+    def fail(self, msg, **kwargs) -> NoReturn:
         self.module.fail_json(msg=msg, name=self.params["name"], **kwargs)
+        raise AssertionError("fail_json returned")
 
     def validate(self) -> None:
         name = self.params["name"]
@@ -246,7 +248,7 @@ class NicPromisc:
                 self.fail("persistent_root: %r is not a directory. Give the root directory of the system whose "
                           "network configuration should keep the setting (default /)." % root)
 
-    def netlink_failure(self, action: str, exc: Exception):
+    def netlink_failure(self, action: str, exc: Exception) -> NoReturn:
         code = getattr(exc, "code", None) or getattr(exc, "errno", None)
         where = "network namespace %r" % self.params["netns"] if self.params["netns"] else "the host's namespace"
         if code in PERMISSION_ERRNOS:

@@ -22,7 +22,7 @@ try:
     from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # pylint: disable=unused-import
 except ImportError:
     docker = None
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
+    DOCKER_IMPORT_ERROR: str | None = traceback.format_exc()
 
     class DockerException(Exception):  # type: ignore[no-redef]
         """Stand-in so that ``except`` clauses work without the SDK."""

@@ -90,15 +90,14 @@ def parse_published_port(spec) -> list[PortBinding]:
     else:
         raise PortSpecError("%r: too many colons (format: %s)" % (spec, PORT_SPEC_FORMAT))
     container_ports = _port_range(container_text, str(spec), "container port")
+    host_ports: list[int | None] = [None] * len(container_ports)
     if host_text:
-        host_ports = _port_range(host_text, str(spec), "host port")
+        host_ports = [port for port in _port_range(host_text, str(spec), "host port")]
         if len(host_ports) != len(container_ports):
             raise PortSpecError(
                 "%r: the host range has %d ports and the container range %d; give both ranges the same length"
                 % (spec, len(host_ports), len(container_ports))
             )
-    else:
-        host_ports = [None] * len(container_ports)
     host_ip = host_ip or ANY_IPV4
     return [PortBinding(host_ip, hp, cp, protocol) for hp, cp in zip(host_ports, container_ports)]
 

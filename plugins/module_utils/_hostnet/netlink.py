@@ -26,7 +26,7 @@ try:
     from pyroute2.netlink.exceptions import NetlinkError  # pylint: disable=unused-import
 except ImportError:
     IPRoute = None
-    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+    PYROUTE2_IMPORT_ERROR: str | None = traceback.format_exc()
 
     class NetlinkError(Exception):  # type: ignore[no-redef]
         """Stand-in so that ``except`` clauses work without pyroute2."""

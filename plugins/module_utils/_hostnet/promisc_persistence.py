@@ -108,6 +108,7 @@ def _networkd_files(root: str) -> list[dict]:
         for entry in os.listdir(full):
             if entry.endswith(".network") and entry not in chosen:
                 path = os.path.join(full, entry)
+                text: str | None
                 if os.path.realpath(path) == "/dev/null":
                     text = ""  # masked
                 else:
@@ -215,7 +216,9 @@ def networkd_match(text: str, link: dict) -> str | None:
     are assumed to hold. ``exact`` means the file names this one NIC only, so a drop-in to it
     changes no other NIC.
     """
-    names, macs, kinds = [], [], []
+    names: list[str] = []
+    macs: list[str] = []
+    kinds: list[str] = []
     invert = False
     for section, key, value in ini_entries(text):
         if section != "Match":

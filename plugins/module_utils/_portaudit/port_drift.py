@@ -34,7 +34,7 @@ def binding_label(binding: dict) -> str:
 
 
 def is_ipv6(address: str | None) -> bool:
-    return bool(address) and ":" in address
+    return bool(address) and ":" in str(address)
 
 
 def _index(items, key):

@@ -31,7 +31,7 @@ def probe_targets(binding: dict) -> dict:
 
     Only TCP bindings that Docker publishes are probed; UDP has no connection to prove anything.
     """
-    targets = dict(loopback=None, nat=None)
+    targets: dict[str, str | None] = dict(loopback=None, nat=None)
     if binding["proto"] != "tcp" or not binding["nat"]:
         return targets  # a port Docker does not publish (macvlan, ipvlan) has no host path to try
     host_ip = binding["host_ip"]
