@@ -87,12 +87,13 @@ run_molecule() {
 
 run_static() {
     banner "static checks: ruff and mypy on plugins/"
-    local coll
+    local coll rc=0
     coll=$(tree)
-    (cd "$coll" && ruff check --no-cache plugins)
+    (cd "$coll" && ruff check --no-cache plugins) || rc=1
     # From the tree's root, so that the ansible_collections.labnet.docker... imports resolve.
     (cd "$build_root" && mypy --config-file "$coll/pyproject.toml" --cache-dir "$build_root/.mypy_cache" \
-        ansible_collections/labnet/docker/plugins)
+        ansible_collections/labnet/docker/plugins) || rc=1
+    return $rc
 }
 
 run_lint() {
