@@ -396,6 +396,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_drif
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_probe import probe_bindings
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.proc_sockets import PROXY_NAME, read_proc, read_sysctl
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import (
+    PublishedBinding,
     bindings_from_containers,
     container_addresses,
     container_name,
@@ -529,7 +530,7 @@ class PortForwardAudit:
             addresses=container_addresses(first + later),
         )
 
-    def engine_facts(self, docker: dict, settings: dict, kernel: dict, bindings: list[dict]) -> dict:
+    def engine_facts(self, docker: dict, settings: dict, kernel: dict, bindings: list[PublishedBinding]) -> dict:
         rules = kernel["rules"]
         bridges = sorted({binding["bridge"] for binding in bindings if binding["bridge"]})
         return dict(

@@ -12,7 +12,10 @@ ports times rules.
 
 from __future__ import annotations
 
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import is_selected
+from collections.abc import Mapping
+from typing import Any
+
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import PublishedBinding, is_selected
 
 WILDCARDS = ("0.0.0.0", "::")
 
@@ -95,7 +98,7 @@ def _find_listener(listeners_by_port: dict, binding: dict) -> dict | None:
     return None
 
 
-def _proxy_key(item: dict) -> tuple:
+def _proxy_key(item: Mapping[str, Any]) -> tuple:
     return (item["proto"], item["host_ip"], item["host_port"], item["container_ip"], item["container_port"])
 
 
@@ -205,12 +208,12 @@ def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, pr
     return port, drift
 
 
-def binding_key(binding: dict) -> tuple:
+def binding_key(binding: Mapping[str, Any]) -> tuple:
     return (binding["container"], binding["proto"], binding["host_ip"], binding["host_port"])
 
 
 def analyse_ports(
-    bindings: list[dict],
+    bindings: list[PublishedBinding],
     classified_rules: dict,
     proxies: list[dict],
     listeners: list[dict],
@@ -219,7 +222,7 @@ def analyse_ports(
     probes: dict | None = None,
     selected: list[str] | None = None,
     rule_sources: str = "the nat table",
-    transient_bindings: list[dict] | None = None,
+    transient_bindings: list[PublishedBinding] | None = None,
 ) -> dict:
     """Audit every binding against the rules, proxies, listeners and (optional) probes.
 
