@@ -408,39 +408,47 @@ class _Planner:
                         "may hand it out. Choose an address outside the other hosts' ranges." % (owner, address, net["name"], host, block)
                     )
         taken = set(fixed)
-        # Shims with address: auto take the highest free addresses outside every range.
+        net["shims"] = self.plan_shims(net, shim_addresses, taken, blocks)
+        self.plan_container_addresses(net, ranges, taken)
+        net["ranges"] = ranges
+
+    def plan_shims(self, net: dict, shim_addresses: dict, taken: set, blocks: list) -> dict:
+        """Each host's shim; one with address: auto takes the highest free address outside every range."""
+        if not net["shim"]:
+            return {}
+        where = "network %r" % net["name"]
         shims = {}
-        if net["shim"]:
-            shim = net["shim"] if isinstance(net["shim"], dict) else {}
-            names = _per_host(where + ".shim.name", shim.get("name"), net["hosts"])
-            for host in net["hosts"]:
-                _ifname("%s.shim.name (host %s)" % (where, host), names[host])
-                address = shim_addresses.get(host)
+        shim = net["shim"] if isinstance(net["shim"], dict) else {}
+        names = _per_host(where + ".shim.name", shim.get("name"), net["hosts"])
+        for host in net["hosts"]:
+            _ifname("%s.shim.name (host %s)" % (where, host), names[host])
+            address = shim_addresses.get(host)
+            if address is None:
+                address = next(
+                    (a for a in _free_addresses(net["subnet"], taken, reverse=True) if not any(a in block for dummy, block in blocks)),
+                    None,
+                )
                 if address is None:
-                    address = next(
-                        (a for a in _free_addresses(subnet, taken, reverse=True) if not any(a in block for dummy, block in blocks)),
-                        None,
-                    )
-                    if address is None:
-                        raise LabPlanError("%s: no free address is left for the shim on host %s. Give shim.address." % (where, host))
-                    taken.add(address)
-                shims[host] = dict(name=names[host], address=address, routes=shim.get("routes"))
-        # Containers with automatic addresses take the lowest free address of their host's range.
+                    raise LabPlanError("%s: no free address is left for the shim on host %s. Give shim.address." % (where, host))
+                taken.add(address)
+            shims[host] = dict(name=names[host], address=address, routes=shim.get("routes"))
+        return shims
+
+    def plan_container_addresses(self, net: dict, ranges: dict, taken: set) -> None:
+        """Containers with automatic addresses take the lowest free address of their host's range."""
         for ctr in self.containers.values():
             for att in ctr["attachments"]:
                 if att["name"] != net["name"] or att["address"] is not None:
                     continue
-                pool = ranges.get(ctr["host"]) or subnet
+                pool = ranges.get(ctr["host"]) or net["subnet"]
                 address = next(_free_addresses(pool, taken), None)
                 if address is None:
                     raise LabPlanError(
-                        "%s: no free address is left in %s for container %r. Use a larger range or give ipv4_address."
-                        % (where, pool, ctr["name"])
+                        "network %r: no free address is left in %s for container %r. Use a larger range or give ipv4_address."
+                        % (net["name"], pool, ctr["name"])
                     )
                 taken.add(address)
                 att["address"] = address
-        net["ranges"] = ranges
-        net["shims"] = shims
 
     # -- output ------------------------------------------------------------------------------
     def address_on_shared_network(self, source: dict, target: dict):
@@ -528,9 +536,19 @@ class _Planner:
         return entry
 
     def plan_checks(self) -> list:
-        checks = []
         spec = self.topology.get("checks") or {}
-        for i, pair in enumerate(spec.get("ping") or []):
+        checks = self.ping_checks(spec.get("ping") or []) + self.http_checks(spec.get("http") or [])
+        if spec.get("host_ping", True):
+            checks += self.host_ping_checks()
+        if spec.get("ports", "auto"):
+            checks += self.port_checks()
+        if spec.get("port_forward", True):
+            checks += self.port_forward_checks()
+        return checks
+
+    def ping_checks(self, pairs: list) -> list:
+        checks = []
+        for i, pair in enumerate(pairs):
             field = "checks.ping[%d]" % i
             if isinstance(pair, dict):
                 source_name, target_name = pair.get("from"), pair.get("to")
@@ -550,7 +568,11 @@ class _Planner:
                 target=target_name, address=str(address), network=network,
                 name="ping %s -> %s (%s on %s)" % (source_name, target_name, address, network),
             ))
-        for i, http in enumerate(spec.get("http") or []):
+        return checks
+
+    def http_checks(self, entries: list) -> list:
+        checks = []
+        for i, http in enumerate(entries):
             field = "checks.http[%d]" % i
             if not isinstance(http, dict) or not http.get("from") or not http.get("url"):
                 raise LabPlanError("%s=%r needs 'from' (a container) and 'url'." % (field, http))
@@ -566,41 +588,49 @@ class _Planner:
                 url=http["url"], url_host=url_host, expect=http.get("expect", ""),
                 name="http %s -> %s" % (http["from"], http["url"]),
             ))
-        if spec.get("host_ping", True):
-            for net in self.networks.values():
-                for host, shim in net["shims"].items():
-                    for ctr in self.containers.values():
-                        for att in ctr["attachments"]:
-                            if ctr["host"] == host and att["name"] == net["name"]:
-                                checks.append(dict(
-                                    kind="host_ping", host=host, source=host, target=ctr["name"],
-                                    address=str(att["address"]), network=net["name"], via=shim["name"],
-                                    name="ping host %s -> %s (%s via shim %s)" % (host, ctr["name"], att["address"], shim["name"]),
-                                ))
-        ports = spec.get("ports", "auto")
-        if ports:
-            for ctr in self.containers.values():
-                # Docker publishes ports through a bridge network only (the default bridge when the
-                # container names no network); a container only on lab (macvlan) networks gets no NAT.
-                if ctr["attachments"] and all(a["name"] in self.networks for a in ctr["attachments"]):
+        return checks
+
+    def host_ping_checks(self) -> list:
+        checks = []
+        for net in self.networks.values():
+            for host, shim in net["shims"].items():
+                for ctr in self.containers.values():
+                    for att in ctr["attachments"]:
+                        if ctr["host"] == host and att["name"] == net["name"]:
+                            checks.append(dict(
+                                kind="host_ping", host=host, source=host, target=ctr["name"],
+                                address=str(att["address"]), network=net["name"], via=shim["name"],
+                                name="ping host %s -> %s (%s via shim %s)" % (host, ctr["name"], att["address"], shim["name"]),
+                            ))
+        return checks
+
+    def port_checks(self) -> list:
+        checks = []
+        for ctr in self.containers.values():
+            # Docker publishes ports through a bridge network only (the default bridge when the
+            # container names no network); a container only on lab (macvlan) networks gets no NAT.
+            if ctr["attachments"] and all(a["name"] in self.networks for a in ctr["attachments"]):
+                continue
+            for binding in ctr["published_ports"]:
+                address, host_port = _probe_target(binding)
+                if host_port is None:
                     continue
-                for binding in ctr["published_ports"]:
-                    address, host_port = _probe_target(binding)
-                    if host_port is None:
-                        continue
-                    checks.append(dict(
-                        kind="port", host=ctr["host"], container=ctr["docker_name"], source=ctr["host"],
-                        target=ctr["name"], address=address, port=host_port, binding=binding,
-                        name="port %s:%s -> %s (%s)" % (address, host_port, ctr["name"], binding),
-                    ))
-        if spec.get("port_forward", True):
-            for host in self.hosts:
-                names = sorted(c["docker_name"] for c in self.containers.values() if c["host"] == host and c["published_ports"])
-                if names:
-                    checks.append(dict(
-                        kind="port_forward", host=host, containers=names, source=host,
-                        name="port_forward_info on %s: %s" % (host, ", ".join(names)),
-                    ))
+                checks.append(dict(
+                    kind="port", host=ctr["host"], container=ctr["docker_name"], source=ctr["host"],
+                    target=ctr["name"], address=address, port=host_port, binding=binding,
+                    name="port %s:%s -> %s (%s)" % (address, host_port, ctr["name"], binding),
+                ))
+        return checks
+
+    def port_forward_checks(self) -> list:
+        checks = []
+        for host in self.hosts:
+            names = sorted(c["docker_name"] for c in self.containers.values() if c["host"] == host and c["published_ports"])
+            if names:
+                checks.append(dict(
+                    kind="port_forward", host=host, containers=names, source=host,
+                    name="port_forward_info on %s: %s" % (host, ", ".join(names)),
+                ))
         return checks
 
     def _container(self, field, name):
