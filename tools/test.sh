@@ -143,8 +143,8 @@ case "$suite" in
     all)
         # set -e stops at the first failing suite, so every suite counted here has passed.
         passed=0
-        for s in unit static build sanity lint integration molecule; do
-            "run_$s"
+        for each_suite in unit static build sanity lint integration molecule; do
+            "run_$each_suite"
             passed=$((passed + 1))
         done
         banner "all suites passed"
