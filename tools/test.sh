@@ -18,7 +18,14 @@ banner() { printf '\n===== %s =====\n' "$*"; }
 # Each run works on its own copy, removed at exit (kept with LABNET_KEEP_BUILD=1).
 # Outside the checkout: ansible-test lists files with git, and a copy inside it would be ignored.
 build_root=$(mktemp -d "${TMPDIR:-/tmp}/labnet-build.XXXXXX")
-cleanup() { [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"; }
+cleanup() {
+    local rc=$?
+    [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"
+    # "all" stopped at a failing suite: say which, and how many passed before it.
+    if [ "$rc" -ne 0 ] && [ -n "${each_suite:-}" ]; then
+        echo "suites: ${passed:-0} passed, 1 failed ($each_suite)" >&2
+    fi
+}
 trap cleanup EXIT
 tree() { [ -d "$build_root/ansible_collections" ] || tools/collection-tree.sh "$build_root" >/dev/null; echo "$build_root/ansible_collections/labnet/docker"; }
 
