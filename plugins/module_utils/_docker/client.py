@@ -87,7 +87,8 @@ def connect(docker_host: str | None = None, timeout: int = DEFAULT_TIMEOUT):
     try:
         client = make_docker_client(base_url, timeout)
         client.ping()
-    except ENGINE_ERRORS as exc:
+    # pylint cannot tell which of the imported classes and the stand-ins above the tuple holds.
+    except ENGINE_ERRORS as exc:  # pylint: disable=catching-non-exception
         raise EngineUnreachable(
             "Could not reach the Docker engine at %s: %s. %s" % (base_url, exc, ENGINE_START_HINT)
         ) from exc
