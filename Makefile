@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test unit sanity lint integration molecule build lab verify destroy bench clean
+.PHONY: help setup test unit static sanity lint integration molecule build lab verify destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,6 +15,9 @@ test: setup ## Set up, then run every test suite, stopping at the first failure
 
 unit: setup ## Unit tests only
 	@tools/test.sh unit
+
+static: setup ## ruff and mypy on plugins/
+	@tools/test.sh static
 
 sanity: setup ## ansible-test sanity only
 	@tools/test.sh sanity

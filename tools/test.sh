@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make test and its parts. Usage: tools/test.sh [all|unit|build|sanity|lint|integration|molecule] [TARGET...]
-# Every suite runs against a copy of the collection at .build/ansible_collections/labnet/docker.
-# "all" runs the suites in order and stops at the first that fails.
+# make test and its parts. Usage: tools/test.sh [all|unit|static|build|sanity|lint|integration|molecule] [TARGET...]
+# Every suite runs against its own copy of the collection at <tmp>/ansible_collections/labnet/docker
+# (tools/collection-tree.sh), removed at exit.
+# "all" runs the suites in order, stops at the first that fails, and counts the suites it ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -17,7 +18,14 @@ banner() { printf '\n===== %s =====\n' "$*"; }
 # Each run works on its own copy, removed at exit (kept with LABNET_KEEP_BUILD=1).
 # Outside the checkout: ansible-test lists files with git, and a copy inside it would be ignored.
 build_root=$(mktemp -d "${TMPDIR:-/tmp}/labnet-build.XXXXXX")
-cleanup() { [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"; }
+cleanup() {
+    local rc=$?
+    [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"
+    # "all" stopped at a failing suite: say which, and how many passed before it.
+    if [ "$rc" -ne 0 ] && [ -n "${each_suite:-}" ]; then
+        echo "suites: ${passed:-0} passed, 1 failed ($each_suite)" >&2
+    fi
+}
 trap cleanup EXIT
 tree() { [ -d "$build_root/ansible_collections" ] || tools/collection-tree.sh "$build_root" >/dev/null; echo "$build_root/ansible_collections/labnet/docker"; }
 
@@ -84,6 +92,17 @@ run_molecule() {
     tools/leftovers.sh
 }
 
+run_static() {
+    banner "static checks: ruff and mypy on plugins/"
+    local coll rc=0
+    coll=$(tree)
+    (cd "$coll" && ruff check --no-cache plugins) || rc=1
+    # From the tree's root, so that the ansible_collections.labnet.docker... imports resolve.
+    (cd "$build_root" && mypy --config-file "$coll/pyproject.toml" --cache-dir "$build_root/.mypy_cache" \
+        ansible_collections/labnet/docker/plugins) || rc=1
+    return $rc
+}
+
 run_lint() {
     banner "ansible-lint (production profile) on roles and playbooks"
     local coll
@@ -127,15 +146,16 @@ case "$suite" in
     molecule) run_molecule "$@" ;;
     build) run_build ;;
     lint) run_lint ;;
+    static) run_static ;;
     all)
-        run_unit
-        run_build
-        run_sanity
-        run_lint
-        run_integration
-        run_molecule
+        # set -e stops at the first failing suite, so every suite counted here has passed.
+        passed=0
+        for each_suite in unit static build sanity lint integration molecule; do
+            "run_$each_suite"
+            passed=$((passed + 1))
+        done
         banner "all suites passed"
-        echo "suites: 7 passed, 0 failed"
+        echo "suites: $passed passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, static, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
 esac

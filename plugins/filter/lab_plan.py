@@ -22,16 +22,32 @@ Every error is an :class:`LabPlanError` that names the field, the value and the 
 from __future__ import annotations
 
 import ipaddress
-import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 
+# One vocabulary: the planner takes exactly the names, links, ports, interface names and modes
+# that the modules take, so these rules come from module_utils and nowhere else.
+from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
+    ALIAS_PATTERN,
+    ALIAS_RULE,
+    NAME_PATTERN,
+    NAME_RULE,
+    LinkSpecError,
+    parse_link,
+)
+from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
+    ANY_IPV4,
+    ANY_IPV6,
+    PortSpecError,
+    parse_published_port,
+)
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_MAX, IFNAME_RULE, is_interface_name
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
+
 LAB_LABEL = "labnet.lab"
 DEFAULT_IMAGE = "labnet/box:latest"
-IFNAME_MAX = 15
-NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-MODES = ("bridge", "private", "vepa", "passthru")
 # The smallest block that ip_range: auto will carve (a /29 leaves 6 usable addresses).
 SMALLEST_AUTO_BLOCK = 29
 
@@ -41,21 +57,26 @@ class LabPlanError(AnsibleFilterError):
 
 
 def _name(field: str, value, what: str) -> str:
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise LabPlanError(
-            "%s=%r is not a valid %s name. Use letters, digits, '_', '.' and '-', starting with a letter or digit."
-            % (field, value, what)
-        )
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        raise LabPlanError("%s=%r is not a valid %s name. Use %s." % (field, value, what, NAME_RULE))
+    return value
+
+
+def _lab_name(value) -> str:
+    """The lab's name prefixes container and network names (``<lab>-<name>``), so one character is enough."""
+    if not isinstance(value, str) or not ALIAS_PATTERN.match(value):
+        raise LabPlanError("lab_name=%r is not a valid lab name. Use %s." % (value, ALIAS_RULE))
     return value
 
 
 def _ifname(field: str, value) -> str:
-    _name(field, value, "interface")
-    if len(value) > IFNAME_MAX:
+    if isinstance(value, str) and len(value) > IFNAME_MAX:
         raise LabPlanError(
             "%s=%r is %d characters long; Linux interface names have at most %d. Choose a shorter name."
             % (field, value, len(value), IFNAME_MAX)
         )
+    if not is_interface_name(value):
+        raise LabPlanError("%s=%r is not a valid interface name. Use %s." % (field, value, IFNAME_RULE))
     return value
 
 
@@ -139,7 +160,7 @@ def carve_ip_ranges(subnet, hosts: list[str], fixed, prefix: int | None = None) 
             )
         candidates = [prefix]
     else:
-        candidates = range(subnet.prefixlen + 1, SMALLEST_AUTO_BLOCK + 1)
+        candidates = list(range(subnet.prefixlen + 1, SMALLEST_AUTO_BLOCK + 1))
     for new_prefix in candidates:
         free = [b for b in subnet.subnets(new_prefix=new_prefix) if not any(a in b for a in fixed)]
         if len(free) >= len(hosts):
@@ -160,10 +181,19 @@ def _free_addresses(pool, taken, reverse: bool = False):
 
 
 def _parse_link(field: str, value) -> tuple[str, str]:
-    if not isinstance(value, str) or not value:
-        raise LabPlanError("%s=%r is not a link. Write 'target' or 'target:alias'." % (field, value))
-    target, alias = value.split(":", 1) if ":" in value else (value, "")
-    return target, alias or target
+    try:
+        return parse_link(value)
+    except LinkSpecError as exc:
+        raise LabPlanError("%s: %s." % (field, exc)) from None
+
+
+def _published_port(field: str, value) -> str:
+    """A published-port spec, checked as labnet.docker.linked_containers checks it."""
+    try:
+        parse_published_port(value)
+    except PortSpecError as exc:
+        raise LabPlanError("%s: %s." % (field, exc)) from None
+    return str(value)
 
 
 class _Planner:
@@ -171,7 +201,7 @@ class _Planner:
         if not isinstance(topology, dict):
             raise LabPlanError("The lab topology must be a dict with networks, containers and checks; got %r." % (topology,))
         self.topology = topology
-        self.lab = _name("lab_name", lab_name, "lab")
+        self.lab = _lab_name(lab_name)
         if not hosts or not isinstance(hosts, (list, tuple)):
             raise LabPlanError("The lab needs at least one host (lab_hosts is %r). List the inventory hosts it spans." % (hosts,))
         self.hosts = [str(h) for h in hosts]
@@ -214,9 +244,9 @@ class _Planner:
                     % (where, ", ".join(unknown), ", ".join(self.hosts))
                 )
             gateway = _address(where + ".gateway", net.get("gateway") or next(subnet.hosts()), subnet)
-            mode = net.get("mode", "bridge")
-            if mode not in MODES:
-                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MODES)))
+            mode = net.get("mode", DEFAULT_MACVLAN_MODE)
+            if mode not in MACVLAN_MODES:
+                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
             parents = _per_host(where + ".parent", net.get("parent"), hosts)
             for host, parent in parents.items():
                 _ifname("%s.parent (host %s)" % (where, host), parent)
@@ -281,7 +311,7 @@ class _Planner:
                     att = dict(name=att)
                 field = "%s.networks[%d]" % (where, j)
                 net_name = _name(field + ".name", att.get("name"), "network")
-                entry = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
+                entry: dict[str, Any] = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
                 net = self.networks.get(net_name)
                 if net is not None:
                     if host not in net["hosts"]:
@@ -322,7 +352,8 @@ class _Planner:
                 hostname=ctr.get("hostname") or name,
                 attachments=attachments,
                 links=[_parse_link("%s.links[%d]" % (where, k), link) for k, link in enumerate(ctr.get("links") or [])],
-                published_ports=[str(p) for p in ctr.get("published_ports") or []],
+                published_ports=[_published_port("%s.published_ports[%d]" % (where, k), port)
+                                 for k, port in enumerate(ctr.get("published_ports") or [])],
                 restart_policy=ctr.get("restart_policy", "unless-stopped"),
                 labels=dict(ctr.get("labels") or {}),
             )
@@ -377,39 +408,47 @@ class _Planner:
                         "may hand it out. Choose an address outside the other hosts' ranges." % (owner, address, net["name"], host, block)
                     )
         taken = set(fixed)
-        # Shims with address: auto take the highest free addresses outside every range.
+        net["shims"] = self.plan_shims(net, shim_addresses, taken, blocks)
+        self.plan_container_addresses(net, ranges, taken)
+        net["ranges"] = ranges
+
+    def plan_shims(self, net: dict, shim_addresses: dict, taken: set, blocks: list) -> dict:
+        """Each host's shim; one with address: auto takes the highest free address outside every range."""
+        if not net["shim"]:
+            return {}
+        where = "network %r" % net["name"]
         shims = {}
-        if net["shim"]:
-            shim = net["shim"] if isinstance(net["shim"], dict) else {}
-            names = _per_host(where + ".shim.name", shim.get("name"), net["hosts"])
-            for host in net["hosts"]:
-                _ifname("%s.shim.name (host %s)" % (where, host), names[host])
-                address = shim_addresses.get(host)
+        shim = net["shim"] if isinstance(net["shim"], dict) else {}
+        names = _per_host(where + ".shim.name", shim.get("name"), net["hosts"])
+        for host in net["hosts"]:
+            _ifname("%s.shim.name (host %s)" % (where, host), names[host])
+            address = shim_addresses.get(host)
+            if address is None:
+                address = next(
+                    (a for a in _free_addresses(net["subnet"], taken, reverse=True) if not any(a in block for dummy, block in blocks)),
+                    None,
+                )
                 if address is None:
-                    address = next(
-                        (a for a in _free_addresses(subnet, taken, reverse=True) if not any(a in block for dummy, block in blocks)),
-                        None,
-                    )
-                    if address is None:
-                        raise LabPlanError("%s: no free address is left for the shim on host %s. Give shim.address." % (where, host))
-                    taken.add(address)
-                shims[host] = dict(name=names[host], address=address, routes=shim.get("routes"))
-        # Containers with automatic addresses take the lowest free address of their host's range.
+                    raise LabPlanError("%s: no free address is left for the shim on host %s. Give shim.address." % (where, host))
+                taken.add(address)
+            shims[host] = dict(name=names[host], address=address, routes=shim.get("routes"))
+        return shims
+
+    def plan_container_addresses(self, net: dict, ranges: dict, taken: set) -> None:
+        """Containers with automatic addresses take the lowest free address of their host's range."""
         for ctr in self.containers.values():
             for att in ctr["attachments"]:
                 if att["name"] != net["name"] or att["address"] is not None:
                     continue
-                pool = ranges.get(ctr["host"]) or subnet
+                pool = ranges.get(ctr["host"]) or net["subnet"]
                 address = next(_free_addresses(pool, taken), None)
                 if address is None:
                     raise LabPlanError(
-                        "%s: no free address is left in %s for container %r. Use a larger range or give ipv4_address."
-                        % (where, pool, ctr["name"])
+                        "network %r: no free address is left in %s for container %r. Use a larger range or give ipv4_address."
+                        % (net["name"], pool, ctr["name"])
                     )
                 taken.add(address)
                 att["address"] = address
-        net["ranges"] = ranges
-        net["shims"] = shims
 
     # -- output ------------------------------------------------------------------------------
     def address_on_shared_network(self, source: dict, target: dict):
@@ -497,9 +536,19 @@ class _Planner:
         return entry
 
     def plan_checks(self) -> list:
-        checks = []
         spec = self.topology.get("checks") or {}
-        for i, pair in enumerate(spec.get("ping") or []):
+        checks = self.ping_checks(spec.get("ping") or []) + self.http_checks(spec.get("http") or [])
+        if spec.get("host_ping", True):
+            checks += self.host_ping_checks()
+        if spec.get("ports", "auto"):
+            checks += self.port_checks()
+        if spec.get("port_forward", True):
+            checks += self.port_forward_checks()
+        return checks
+
+    def ping_checks(self, pairs: list) -> list:
+        checks = []
+        for i, pair in enumerate(pairs):
             field = "checks.ping[%d]" % i
             if isinstance(pair, dict):
                 source_name, target_name = pair.get("from"), pair.get("to")
@@ -519,7 +568,11 @@ class _Planner:
                 target=target_name, address=str(address), network=network,
                 name="ping %s -> %s (%s on %s)" % (source_name, target_name, address, network),
             ))
-        for i, http in enumerate(spec.get("http") or []):
+        return checks
+
+    def http_checks(self, entries: list) -> list:
+        checks = []
+        for i, http in enumerate(entries):
             field = "checks.http[%d]" % i
             if not isinstance(http, dict) or not http.get("from") or not http.get("url"):
                 raise LabPlanError("%s=%r needs 'from' (a container) and 'url'." % (field, http))
@@ -535,41 +588,49 @@ class _Planner:
                 url=http["url"], url_host=url_host, expect=http.get("expect", ""),
                 name="http %s -> %s" % (http["from"], http["url"]),
             ))
-        if spec.get("host_ping", True):
-            for net in self.networks.values():
-                for host, shim in net["shims"].items():
-                    for ctr in self.containers.values():
-                        for att in ctr["attachments"]:
-                            if ctr["host"] == host and att["name"] == net["name"]:
-                                checks.append(dict(
-                                    kind="host_ping", host=host, source=host, target=ctr["name"],
-                                    address=str(att["address"]), network=net["name"], via=shim["name"],
-                                    name="ping host %s -> %s (%s via shim %s)" % (host, ctr["name"], att["address"], shim["name"]),
-                                ))
-        ports = spec.get("ports", "auto")
-        if ports:
-            for ctr in self.containers.values():
-                # Docker publishes ports through a bridge network only (the default bridge when the
-                # container names no network); a container only on lab (macvlan) networks gets no NAT.
-                if ctr["attachments"] and all(a["name"] in self.networks for a in ctr["attachments"]):
+        return checks
+
+    def host_ping_checks(self) -> list:
+        checks = []
+        for net in self.networks.values():
+            for host, shim in net["shims"].items():
+                for ctr in self.containers.values():
+                    for att in ctr["attachments"]:
+                        if ctr["host"] == host and att["name"] == net["name"]:
+                            checks.append(dict(
+                                kind="host_ping", host=host, source=host, target=ctr["name"],
+                                address=str(att["address"]), network=net["name"], via=shim["name"],
+                                name="ping host %s -> %s (%s via shim %s)" % (host, ctr["name"], att["address"], shim["name"]),
+                            ))
+        return checks
+
+    def port_checks(self) -> list:
+        checks = []
+        for ctr in self.containers.values():
+            # Docker publishes ports through a bridge network only (the default bridge when the
+            # container names no network); a container only on lab (macvlan) networks gets no NAT.
+            if ctr["attachments"] and all(a["name"] in self.networks for a in ctr["attachments"]):
+                continue
+            for binding in ctr["published_ports"]:
+                address, host_port = _probe_target(binding)
+                if host_port is None:
                     continue
-                for binding in ctr["published_ports"]:
-                    address, host_port = _probe_target(binding)
-                    if host_port is None:
-                        continue
-                    checks.append(dict(
-                        kind="port", host=ctr["host"], container=ctr["docker_name"], source=ctr["host"],
-                        target=ctr["name"], address=address, port=host_port, binding=binding,
-                        name="port %s:%s -> %s (%s)" % (address, host_port, ctr["name"], binding),
-                    ))
-        if spec.get("port_forward", True):
-            for host in self.hosts:
-                names = sorted(c["docker_name"] for c in self.containers.values() if c["host"] == host and c["published_ports"])
-                if names:
-                    checks.append(dict(
-                        kind="port_forward", host=host, containers=names, source=host,
-                        name="port_forward_info on %s: %s" % (host, ", ".join(names)),
-                    ))
+                checks.append(dict(
+                    kind="port", host=ctr["host"], container=ctr["docker_name"], source=ctr["host"],
+                    target=ctr["name"], address=address, port=host_port, binding=binding,
+                    name="port %s:%s -> %s (%s)" % (address, host_port, ctr["name"], binding),
+                ))
+        return checks
+
+    def port_forward_checks(self) -> list:
+        checks = []
+        for host in self.hosts:
+            names = sorted(c["docker_name"] for c in self.containers.values() if c["host"] == host and c["published_ports"])
+            if names:
+                checks.append(dict(
+                    kind="port_forward", host=host, containers=names, source=host,
+                    name="port_forward_info on %s: %s" % (host, ", ".join(names)),
+                ))
         return checks
 
     def _container(self, field, name):
@@ -607,20 +668,15 @@ class _Planner:
 
 
 def _probe_target(binding: str):
-    """Where a host reaches a published port: ``(address, host_port)``; ``(None, None)`` for unpublished."""
-    spec = binding.split("/")[0]
-    parts = spec.rsplit(":", 2)
-    if len(parts) == 1:
-        return None, None  # container port only: the engine picks the host port
-    if len(parts) == 2:
-        host_ip, host_port = "", parts[0]
-    else:
-        host_ip, host_port = parts[0], parts[1]
-    if not host_port:
-        return None, None
-    host_port = host_port.split("-")[0]
-    address = host_ip.strip("[]") if host_ip not in ("", "0.0.0.0", "::", "[::]") else "127.0.0.1"
-    return address, int(host_port)
+    """Where a host reaches a published port: ``(address, host_port)``; ``(None, None)`` for unpublished.
+
+    A range is probed at its first port; an any-address binding from loopback.
+    """
+    first = parse_published_port(binding)[0]
+    if first.host_port is None:
+        return None, None  # the engine picks the host port
+    address = "127.0.0.1" if first.host_ip in (ANY_IPV4, ANY_IPV6) else first.host_ip
+    return address, first.host_port
 
 
 def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE):
@@ -633,8 +689,21 @@ def lab_absent_containers(names):
     return [dict(name=str(name), state="absent") for name in names or []]
 
 
+def lab_container_ids(containers) -> dict[str, str]:
+    """``{name: id}`` of containers as community.docker.docker_host_info lists them.
+
+    A linked container also answers to ``/<client>/<alias>``: only its own name counts.
+    """
+    ids = {}
+    for container in containers or []:
+        own = [name.lstrip("/") for name in container.get("Names") or [] if "/" not in name.lstrip("/")]
+        if own:
+            ids[own[0]] = container.get("Id")
+    return ids
+
+
 class FilterModule:
-    """labnet.docker.lab_plan and labnet.docker.lab_absent_containers."""
+    """labnet.docker.lab_plan, labnet.docker.lab_absent_containers and labnet.docker.lab_container_ids."""
 
     def filters(self):
-        return {"lab_plan": lab_plan, "lab_absent_containers": lab_absent_containers}
+        return {"lab_plan": lab_plan, "lab_absent_containers": lab_absent_containers, "lab_container_ids": lab_container_ids}

@@ -14,6 +14,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import parse_link
+
 PASS = "pass"
 FAIL = "fail"
 WARN = "warn"
@@ -162,7 +164,7 @@ def _topology(plan: dict):
     if not isinstance(plan, dict) or "hosts" not in plan:
         raise AnsibleFilterError("The lab report needs a plan from labnet.docker.lab_plan; got %r." % (type(plan).__name__,))
     by_name = {c["name"]: c for c in plan.get("containers") or []}
-    networks = {}
+    networks: dict[str, dict] = {}
     for host, part in plan["hosts"].items():
         for net in part.get("networks") or []:
             networks.setdefault(net["docker_name"], dict(net, per_host={}))["per_host"][host] = net
@@ -208,7 +210,7 @@ def lab_report_dot(plan, rows=None) -> str:
             if net_name in networks:
                 out.append("  %s -> %s [arrowhead=none, label=%s];" % (_id("ctr", ctr["docker_name"]), _id("net", net_name), _q(address or "")))
         for link in ctr.get("links") or []:
-            target, alias = link.split(":", 1) if ":" in link else (link, "")
+            target, alias = parse_link(link)
             if target in by_name:
                 cross = by_name[target]["host"] != ctr["host"]
                 out.append("  %s -> %s [style=dashed, color=blue, label=%s];" % (
@@ -253,7 +255,7 @@ def lab_report_mermaid(plan, rows=None) -> str:
             if net_name in networks:
                 out.append("  %s ---|%s| %s" % (_id("ctr", ctr["docker_name"]), m(address or "auto"), _id("net", net_name)))
         for link in ctr.get("links") or []:
-            target, alias = link.split(":", 1) if ":" in link else (link, "")
+            target, alias = parse_link(link)
             if target in by_name:
                 out.append("  %s -.->|%s| %s" % (_id("ctr", ctr["docker_name"]), m("link " + (alias or target)), _id("ctr", by_name[target]["docker_name"])))
     return "\n".join(out) + "\n"

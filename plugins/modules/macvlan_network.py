@@ -237,6 +237,8 @@ differences:
   sample: ["mode is bridge, wanted vepa"]
 """
 
+from typing import Any, NoReturn
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
@@ -255,6 +257,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.ipam_plan im
     pools_from_inspect,
     pools_to_ipam_config,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     NetlinkError,
     make_iproute,
@@ -264,10 +267,9 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import ParentError, resolve_parent
 
 DRIVER = "macvlan"
-DEFAULT_MODE = "bridge"
 
 
-def network_config(name: str, driver: str, parent: str | None, mode: str | None, pools: list[dict], labels: dict) -> dict:
+def network_config(name: str | None, driver: str | None, parent: str | None, mode: str | None, pools: list[dict], labels: dict) -> dict:
     """The comparable settings of a network, as shown in results and diffs."""
     v4 = next((p for p in pools if ":" not in p["subnet"]), None)
     v6 = next((p for p in pools if ":" in p["subnet"]), None)
@@ -293,7 +295,7 @@ def config_from_inspect(attrs: dict) -> dict:
         name=attrs.get("Name"),
         driver=driver,
         parent=options.get("parent"),
-        mode=options.get("macvlan_mode", DEFAULT_MODE) if driver == DRIVER else None,
+        mode=options.get("macvlan_mode", DEFAULT_MACVLAN_MODE) if driver == DRIVER else None,
         pools=pools_from_inspect(attrs.get("IPAM")),
         labels=attrs.get("Labels") or {},
     )
@@ -307,15 +309,16 @@ class MacvlanNetwork:
         self.params = module.params
         self.name = module.params["name"]
         self.check_mode = module.check_mode
-        self.client = None
+        self.client: Any = None  # the SDK's DockerClient, made when the task needs the engine
         self.actions: list[str] = []
         self.reconnected: list[dict] = []
         self.differences: list[str] = []
 
     # ---- input -------------------------------------------------------------------------------
 
-    def fail(self, msg: str, **extra):
+    def fail(self, msg: str, **extra) -> NoReturn:
         self.module.fail_json(msg=msg, actions=self.actions, reconnected=self.reconnected, **extra)
+        raise AssertionError("fail_json returned")
 
     def wanted_pools(self) -> list[dict]:
         """The task's IPAM pools, validated; fails the task on the first wrong value."""
@@ -617,7 +620,7 @@ def main():
         gateway=dict(type="str"),
         ip_range=dict(type="str"),
         aux_addresses=dict(type="dict", default={}),
-        mode=dict(type="str", choices=["bridge", "private", "vepa", "passthru"], default=DEFAULT_MODE),
+        mode=dict(type="str", choices=list(MACVLAN_MODES), default=DEFAULT_MACVLAN_MODE),
         subnet_v6=dict(type="str"),
         gateway_v6=dict(type="str"),
         labels=dict(type="dict"),

@@ -139,6 +139,11 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import (
+    DEFAULT_MACVLAN_MODE,
+    SHIM_MACVLAN_MODES,
+    macvlan_mode_name,
+)
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     IFF_UP,
     NetlinkError,
@@ -155,8 +160,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent
     resolve_parent,
 )
 
-# IFLA_MACVLAN_MODE values (linux/if_link.h)
-MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
 RTPROT_KERNEL = 2
 MAIN_TABLE = 254
 
@@ -206,11 +209,12 @@ def parse_routes(values: list[str], version: int) -> list:
     return routes
 
 
-def macvlan_mode_name(data) -> str | None:
+def shim_mode(data) -> object:
+    """The shim's macvlan mode by name, from its IFLA_INFO_DATA (``None`` without one)."""
     if data is None:
         return None
     mode = data.get_attr("IFLA_MACVLAN_MODE")
-    return MACVLAN_MODES.get(mode, mode) if isinstance(mode, int) else mode
+    return macvlan_mode_name(mode)
 
 
 class MacvlanShim:
@@ -260,7 +264,7 @@ class MacvlanShim:
         return dict(
             index=indexes[0],
             parent=parent,
-            mode=macvlan_mode_name(data),
+            mode=shim_mode(data),
             addresses=sorted(addresses),
             routes=sorted(set(routes)),
             up=bool(link["flags"] & IFF_UP),
@@ -389,7 +393,7 @@ def main():
             parent=dict(type="str"),
             address=dict(type="str"),
             routes=dict(type="list", elements="str", default=[]),
-            mode=dict(type="str", choices=["bridge", "vepa", "private"], default="bridge"),
+            mode=dict(type="str", choices=list(SHIM_MACVLAN_MODES), default=DEFAULT_MACVLAN_MODE),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             netns=dict(type="str"),
         ),

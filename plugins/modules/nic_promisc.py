@@ -192,14 +192,14 @@ persistent_changed:
 
 import errno
 import os
-import re
+from typing import NoReturn
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     IFF_PROMISC,
-    IFNAMSIZ,
     LinkNotFound,
     NetlinkError,
     NetnsNotFound,
@@ -219,7 +219,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.promisc_per
 )
 
 PERMISSION_ERRNOS = (errno.EPERM, errno.EACCES)
-INVALID_NAME = re.compile(r"[\s/:]")
 
 
 class NicPromisc:
@@ -230,15 +229,14 @@ class NicPromisc:
         self.params = module.params
         self.enabled = self.params["state"] == "enabled"
 
-    def fail(self, msg, **kwargs):
+    def fail(self, msg, **kwargs) -> NoReturn:
         self.module.fail_json(msg=msg, name=self.params["name"], **kwargs)
+        raise AssertionError("fail_json returned")
 
     def validate(self) -> None:
         name = self.params["name"]
-        if not name or len(name) >= IFNAMSIZ or INVALID_NAME.search(name) or name in (".", ".."):
-            self.fail(
-                "name: %r is not a valid interface name. Use 1 to %d characters without '/', ':' or whitespace, "
-                "as 'ip link' shows them." % (name, IFNAMSIZ - 1))
+        if not is_interface_name(name):
+            self.fail("name: %r is not a valid interface name. Use %s, as 'ip link' shows them." % (name, IFNAME_RULE))
         if self.params["persistent"]:
             root = self.params["persistent_root"]
             if self.params["netns"] and os.path.realpath(root) == "/":
@@ -250,7 +248,7 @@ class NicPromisc:
                 self.fail("persistent_root: %r is not a directory. Give the root directory of the system whose "
                           "network configuration should keep the setting (default /)." % root)
 
-    def netlink_failure(self, action: str, exc: Exception):
+    def netlink_failure(self, action: str, exc: Exception) -> NoReturn:
         code = getattr(exc, "code", None) or getattr(exc, "errno", None)
         where = "network namespace %r" % self.params["netns"] if self.params["netns"] else "the host's namespace"
         if code in PERMISSION_ERRNOS:

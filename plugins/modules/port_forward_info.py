@@ -388,14 +388,15 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.client impor
     docker_client,
     resolve_docker_host,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import classify_rules, read_rules
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import NetnsNotFound, netns_path
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netns_enter import NetnsEnterError, enter_netns
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import classify_rules, read_rules
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_drift import analyse_ports, binding_key
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_probe import probe_bindings
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.proc_sockets import PROXY_NAME, read_proc, read_sysctl
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import (
+    PublishedBinding,
     bindings_from_containers,
     container_addresses,
     container_name,
@@ -529,7 +530,7 @@ class PortForwardAudit:
             addresses=container_addresses(first + later),
         )
 
-    def engine_facts(self, docker: dict, settings: dict, kernel: dict, bindings: list[dict]) -> dict:
+    def engine_facts(self, docker: dict, settings: dict, kernel: dict, bindings: list[PublishedBinding]) -> dict:
         rules = kernel["rules"]
         bridges = sorted({binding["bridge"] for binding in bindings if binding["bridge"]})
         return dict(

@@ -23,7 +23,7 @@ try:
 except ImportError:
     docker = None
     _sdk_errors = None
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
+    DOCKER_IMPORT_ERROR: str | None = traceback.format_exc()
 
     class DockerException(Exception):  # type: ignore[no-redef]
         """Stand-in so that ``except`` clauses work without the SDK."""

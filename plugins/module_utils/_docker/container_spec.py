@@ -34,7 +34,7 @@ COMPARED_FIELDS = (
 )
 
 
-def short_id(container_id: str) -> str:
+def short_id(container_id: str | None) -> str:
     return (container_id or "")[:12]
 
 

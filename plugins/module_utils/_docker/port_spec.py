@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import namedtuple
+from collections.abc import Sequence
 
 PROTOCOLS = ("tcp", "udp", "sctp")
 ANY_IPV4 = "0.0.0.0"
@@ -90,6 +91,7 @@ def parse_published_port(spec) -> list[PortBinding]:
     else:
         raise PortSpecError("%r: too many colons (format: %s)" % (spec, PORT_SPEC_FORMAT))
     container_ports = _port_range(container_text, str(spec), "container port")
+    host_ports: Sequence[int | None] = [None] * len(container_ports)
     if host_text:
         host_ports = _port_range(host_text, str(spec), "host port")
         if len(host_ports) != len(container_ports):
@@ -97,8 +99,6 @@ def parse_published_port(spec) -> list[PortBinding]:
                 "%r: the host range has %d ports and the container range %d; give both ranges the same length"
                 % (spec, len(host_ports), len(container_ports))
             )
-    else:
-        host_ports = [None] * len(container_ports)
     host_ip = host_ip or ANY_IPV4
     return [PortBinding(host_ip, hp, cp, protocol) for hp, cp in zip(host_ports, container_ports)]
 

@@ -37,8 +37,9 @@ _CLONE_NEWNET = 0x40000000
 _PROBE_BASE = "lbtprobe0"
 _PROBE_PEER = "lbtprobe1"
 _PROBE_LINK = "lbtprobe2"
-_PROBE_OPTIONS = {"vlan": dict(vlan_id=1), "macvlan": dict(macvlan_mode="bridge"), "ipvlan": dict(ipvlan_mode=0),
-                  "vxlan": dict(vxlan_id=1)}
+_PROBE_OPTIONS: dict[str, dict[str, object]] = {
+    "vlan": dict(vlan_id=1), "macvlan": dict(macvlan_mode="bridge"), "ipvlan": dict(ipvlan_mode=0), "vxlan": dict(vxlan_id=1),
+}
 
 
 class KernelSupportMissing(Exception):

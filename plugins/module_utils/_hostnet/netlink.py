@@ -16,13 +16,17 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
+# Re-exported: callers have always found the interface-name limit here.
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAMSIZ  # noqa: F401 pylint: disable=unused-import
+
 try:
     from pyroute2 import IPRoute
+
     # Re-exported for the modules, so that they need not import pyroute2 themselves.
     from pyroute2.netlink.exceptions import NetlinkError  # pylint: disable=unused-import
 except ImportError:
     IPRoute = None
-    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+    PYROUTE2_IMPORT_ERROR: str | None = traceback.format_exc()
 
     class NetlinkError(Exception):  # type: ignore[no-redef]
         """Stand-in so that ``except`` clauses work without pyroute2."""
@@ -37,7 +41,6 @@ NETNS_RUN_DIR = "/var/run/netns"
 
 IFF_UP = 0x1
 IFF_PROMISC = 0x100
-IFNAMSIZ = 16  # including the terminating NUL: names have at most 15 characters
 
 
 class NetnsNotFound(Exception):

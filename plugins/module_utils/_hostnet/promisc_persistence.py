@@ -91,7 +91,7 @@ def _read_text(path: str) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise PersistenceError("Could not read %s: %s." % (path, exc.strerror or exc))
+        raise PersistenceError("Could not read %s: %s." % (path, exc.strerror or exc)) from exc
 
 
 def _under(root: str, relative: str) -> str:
@@ -108,6 +108,7 @@ def _networkd_files(root: str) -> list[dict]:
         for entry in os.listdir(full):
             if entry.endswith(".network") and entry not in chosen:
                 path = os.path.join(full, entry)
+                text: str | None
                 if os.path.realpath(path) == "/dev/null":
                     text = ""  # masked
                 else:
@@ -215,7 +216,9 @@ def networkd_match(text: str, link: dict) -> str | None:
     are assumed to hold. ``exact`` means the file names this one NIC only, so a drop-in to it
     changes no other NIC.
     """
-    names, macs, kinds = [], [], []
+    names: list[str] = []
+    macs: list[str] = []
+    kinds: list[str] = []
     invert = False
     for section, key, value in ini_entries(text):
         if section != "Match":
@@ -571,7 +574,7 @@ def apply_changes(module, changes: list[FileChange]) -> None:
         except OSError as exc:
             raise PersistenceError(
                 "Could not write %s: %s. Check that the directory is writable (run the task as root, "
-                "become: true) and that persistent_root is right." % (change.path, exc.strerror or exc))
+                "become: true) and that persistent_root is right." % (change.path, exc.strerror or exc)) from exc
 
 
 def _remove_empty_dropin_dir(directory: str) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.kernel_support import (
     KernelSupportMissing,
     require_link_kind,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import IFNAMSIZ, link_names
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import link_names
 
 VLAN_ID_MIN = 1
 VLAN_ID_MAX = 4094
@@ -38,11 +39,8 @@ def split_vlan_name(name: str) -> tuple[str, int] | None:
 
 def check_interface_name(field: str, name: str) -> None:
     """Raise :class:`ParentError` unless ``name`` is a valid Linux interface name."""
-    if not name or len(name) > IFNAMSIZ - 1 or "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
-        raise ParentError(
-            "%s=%r is not a valid interface name: it needs 1 to %d characters, without '/' or spaces."
-            % (field, name, IFNAMSIZ - 1)
-        )
+    if not is_interface_name(name):
+        raise ParentError("%s=%r is not a valid interface name: it needs %s." % (field, name, IFNAME_RULE))
 
 
 def resolve_parent(ipr, parent: str, where: str = "on the managed host", may_create_vlan: bool = True,

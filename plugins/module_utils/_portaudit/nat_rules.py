@@ -48,7 +48,7 @@ _OPTION_KEYS = {
 }
 
 
-def new_rule(backend: str, table: str, chain: str, text: str) -> dict:
+def new_rule(backend: str, table: str | None, chain: str, text: str) -> dict:
     """An empty rule dict: every parser returns rules with exactly these keys."""
     return dict(
         backend=backend,

@@ -12,7 +12,10 @@ ports times rules.
 
 from __future__ import annotations
 
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import is_selected
+from collections.abc import Mapping
+from typing import Any
+
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import PublishedBinding, is_selected
 
 WILDCARDS = ("0.0.0.0", "::")
 
@@ -34,7 +37,7 @@ def binding_label(binding: dict) -> str:
 
 
 def is_ipv6(address: str | None) -> bool:
-    return bool(address) and ":" in address
+    return bool(address) and ":" in str(address)
 
 
 def _index(items, key):
@@ -95,7 +98,7 @@ def _find_listener(listeners_by_port: dict, binding: dict) -> dict | None:
     return None
 
 
-def _proxy_key(item: dict) -> tuple:
+def _proxy_key(item: Mapping[str, Any]) -> tuple:
     return (item["proto"], item["host_ip"], item["host_port"], item["container_ip"], item["container_port"])
 
 
@@ -175,12 +178,17 @@ def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, pr
             "No connection reached container %s through %s: %s. Check the drift above for this port, "
             "and that the container's service listens on port %s."
             % (name, label, _probe_details(probe), binding["container_port"]), binding))
+    return _port_record(binding, rules, ipv4_nat, dnat, proxy, listener, probe, drift), drift
+
+
+def _port_record(binding, rules, ipv4_nat: bool, dnat, proxy, listener, probe, drift: list) -> dict:
+    """One entry of the result's ``ports``: the binding with what the host has for it."""
     if not binding["nat"]:
         status = "no_nat"
     else:
         status = "drift" if drift else "ok"
-    port = dict(
-        container=name,
+    return dict(
+        container=binding["container"],
         container_id=binding["container_id"],
         network=binding["network"],
         network_driver=binding["network_driver"],
@@ -202,15 +210,39 @@ def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, pr
         problems=[entry["problem"] for entry in drift],
         note=binding["note"],
     )
-    return port, drift
 
 
-def binding_key(binding: dict) -> tuple:
+def binding_key(binding: Mapping[str, Any]) -> tuple:
     return (binding["container"], binding["proto"], binding["host_ip"], binding["host_port"])
 
 
+def _host_wide_drift(rules, proxies: list[dict], addresses: set, binding_keys: set, host_wide) -> list[dict]:
+    """DNAT rules to addresses no container holds, and proxies for bindings no container publishes."""
+    drift = []
+    for rule in rules.dnat:
+        if rule["to_ip"] not in addresses and host_wide(rule["proto"], rule["dport"]):
+            drift.append(drift_entry(
+                "stale_dnat",
+                "A DNAT rule forwards %s port %s to %s:%s, an address no running container holds: %s (%s). "
+                "Delete it (for iptables: the same rule with -D in place of -A, in the nat table) or restart "
+                "the engine so that it writes its rules again."
+                % (rule["proto"], rule["dport"], rule["to_ip"], rule["to_port"], rule["text"], rule["backend"]),
+                proto=rule["proto"], host_port=rule["dport"], container_ip=rule["to_ip"],
+                container_port=rule["to_port"], host_ip=rule["dst"], rule=rule["text"], backend=rule["backend"]))
+
+    for proxy in proxies:
+        if _proxy_key(proxy) not in binding_keys and host_wide(proxy["proto"], proxy["host_port"]):
+            drift.append(drift_entry(
+                "orphan_proxy",
+                "docker-proxy (pid %s) holds %s for %s:%s, but no running container publishes that binding: "
+                "the port stays busy. Stop it (kill %s) once you have checked that no container needs it."
+                % (proxy["pid"], binding_label(proxy), proxy["container_ip"], proxy["container_port"], proxy["pid"]),
+                proxy, pid=proxy["pid"]))
+    return drift
+
+
 def analyse_ports(
-    bindings: list[dict],
+    bindings: list[PublishedBinding],
     classified_rules: dict,
     proxies: list[dict],
     listeners: list[dict],
@@ -219,7 +251,7 @@ def analyse_ports(
     probes: dict | None = None,
     selected: list[str] | None = None,
     rule_sources: str = "the nat table",
-    transient_bindings: list[dict] | None = None,
+    transient_bindings: list[PublishedBinding] | None = None,
 ) -> dict:
     """Audit every binding against the rules, proxies, listeners and (optional) probes.
 
@@ -252,26 +284,8 @@ def analyse_ports(
     def host_wide(proto, host_port):
         return not selected or (proto, host_port) in scope_ports
 
-    for rule in rules.dnat:
-        if rule["to_ip"] not in addresses and host_wide(rule["proto"], rule["dport"]):
-            drift.append(drift_entry(
-                "stale_dnat",
-                "A DNAT rule forwards %s port %s to %s:%s, an address no running container holds: %s (%s). "
-                "Delete it (for iptables: the same rule with -D in place of -A, in the nat table) or restart "
-                "the engine so that it writes its rules again."
-                % (rule["proto"], rule["dport"], rule["to_ip"], rule["to_port"], rule["text"], rule["backend"]),
-                proto=rule["proto"], host_port=rule["dport"], container_ip=rule["to_ip"],
-                container_port=rule["to_port"], host_ip=rule["dst"], rule=rule["text"], backend=rule["backend"]))
-
     binding_keys = {_proxy_key(binding) for binding in bindings + transient_bindings}
-    for proxy in proxies:
-        if _proxy_key(proxy) not in binding_keys and host_wide(proxy["proto"], proxy["host_port"]):
-            drift.append(drift_entry(
-                "orphan_proxy",
-                "docker-proxy (pid %s) holds %s for %s:%s, but no running container publishes that binding: "
-                "the port stays busy. Stop it (kill %s) once you have checked that no container needs it."
-                % (proxy["pid"], binding_label(proxy), proxy["container_ip"], proxy["container_port"], proxy["pid"]),
-                proxy, pid=proxy["pid"]))
+    drift.extend(_host_wide_drift(rules, proxies, addresses, binding_keys, host_wide))
 
     nat_ports = [port for port in ports if port["nat"]]
     if engine.get("ip_forward") is False and nat_ports and engine.get("iptables"):

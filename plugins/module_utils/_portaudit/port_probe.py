@@ -18,7 +18,11 @@ the probes run side by side.
 from __future__ import annotations
 
 import socket
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import PublishedBinding
 
 DEFAULT_TIMEOUT = 2.0
 # How long a connected probe waits to see whether the far end closes at once.
@@ -26,12 +30,12 @@ SETTLE_SECONDS = 0.3
 MAX_WORKERS = 32
 
 
-def probe_targets(binding: dict) -> dict:
+def probe_targets(binding: Mapping[str, Any]) -> dict:
     """Where to connect for each path: ``{'loopback': addr|None, 'nat': addr|None}``.
 
     Only TCP bindings that Docker publishes are probed; UDP has no connection to prove anything.
     """
-    targets = dict(loopback=None, nat=None)
+    targets: dict[str, str | None] = dict(loopback=None, nat=None)
     if binding["proto"] != "tcp" or not binding["nat"]:
         return targets  # a port Docker does not publish (macvlan, ipvlan) has no host path to try
     host_ip = binding["host_ip"]
@@ -72,7 +76,7 @@ def tcp_probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> tupl
         sock.close()
 
 
-def probe_bindings(bindings: list[dict], key, timeout: float = DEFAULT_TIMEOUT) -> dict:
+def probe_bindings(bindings: list[PublishedBinding], key, timeout: float = DEFAULT_TIMEOUT) -> dict:
     """Probe every binding by both paths; ``{key(binding): result}``.
 
     A result has ``loopback`` and ``nat`` (True, False, or None when that path does not apply),

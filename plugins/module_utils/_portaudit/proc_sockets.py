@@ -113,7 +113,7 @@ def _netns_id(proc_root: str, pid: str) -> str | None:
 
 def _socket_inodes(proc_root: str, pid: str) -> list[int]:
     fd_dir = os.path.join(proc_root, pid, "fd")
-    inodes = []
+    inodes: list[int] = []
     try:
         fds = os.listdir(fd_dir)
     except OSError:
@@ -130,7 +130,7 @@ def _socket_inodes(proc_root: str, pid: str) -> list[int]:
 
 def read_processes(proc_root: str = "/proc", netns_id: str | None = None) -> list[dict]:
     """Every process in the network namespace ``netns_id`` (all when ``None``): pid, argv, sockets."""
-    processes = []
+    processes: list[dict] = []
     try:
         entries = os.listdir(proc_root)
     except OSError:
@@ -168,16 +168,16 @@ def find_proxies(processes: list[dict], proxy_names: tuple = (PROXY_NAME,)) -> l
 
 def map_listeners(sockets: list[dict], processes: list[dict]) -> list[dict]:
     """``sockets`` with the pid and process name that hold each (``None`` when no process shows it)."""
-    owner = {}
+    owner: dict[int, dict] = {}
     for process in processes:
         for inode in process["socket_inodes"]:
             owner.setdefault(inode, process)
     listeners = []
     for sock in sockets:
-        process = owner.get(sock["inode"])
+        holder = owner.get(sock["inode"])
         listener = dict(sock)
-        listener["pid"] = process["pid"] if process else None
-        listener["process"] = process_name(process["argv"]) if process else None
+        listener["pid"] = holder["pid"] if holder else None
+        listener["process"] = process_name(holder["argv"]) if holder else None
         listeners.append(listener)
     return listeners
 

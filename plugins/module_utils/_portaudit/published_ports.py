@@ -14,6 +14,7 @@ that get no NAT, which is how Docker treats them. Pure functions over the API's 
 from __future__ import annotations
 
 import ipaddress
+from typing import TypedDict
 
 # Network drivers whose published ports Docker carries with DNAT rules and docker-proxy.
 NAT_DRIVERS = ("bridge",)
@@ -33,7 +34,7 @@ def names_container(wanted: str, name: str, container_id: str) -> bool:
     return container_id.startswith(wanted) or (len(wanted) > len(container_id) and wanted.startswith(container_id))
 
 
-def is_selected(binding: dict, selected: list[str] | None) -> bool:
+def is_selected(binding: PublishedBinding, selected: list[str] | None) -> bool:
     """Whether a binding belongs to one of the ``selected`` containers (all, when none is given)."""
     return not selected or any(names_container(w, binding["container"], binding["container_id"]) for w in selected)
 
@@ -92,12 +93,32 @@ def needs_inspect(summary: dict) -> bool:
     return bool(networks) and not any(name == "bridge" for name in networks) and not summary.get("Ports")
 
 
-def _binding(summary, endpoint, proto, container_port, host_ip, host_port, all_ips) -> dict:
+class PublishedBinding(TypedDict):
+    """One published port as the engine sees it: the record the audit reads, compares and reports."""
+
+    container: str
+    container_id: str
+    network: str | None
+    network_driver: str | None
+    bridge: str | None
+    container_ip: str | None
+    container_ips: list[str]
+    subnet: str | None
+    gateway: str | None
+    container_port: int
+    proto: str
+    host_ip: str
+    host_port: int
+    nat: bool
+    note: str | None
+
+
+def _binding(summary, endpoint, proto, container_port, host_ip, host_port, all_ips) -> PublishedBinding:
     nat = endpoint is not None and endpoint["driver"] in NAT_DRIVERS
     note = None
     if endpoint is not None and not nat:
         note = NO_NAT_NOTE % (endpoint["driver"] or "non-bridge", endpoint["ip"])
-    return dict(
+    return PublishedBinding(
         container=container_name(summary),
         container_id=(summary.get("Id") or "")[:12],
         network=endpoint["network"] if endpoint else None,
@@ -116,14 +137,16 @@ def _binding(summary, endpoint, proto, container_port, host_ip, host_port, all_i
     )
 
 
-def bindings_from_containers(summaries: list[dict], networks: list[dict], inspected: dict | None = None) -> list[dict]:
+def bindings_from_containers(
+    summaries: list[dict], networks: list[dict], inspected: dict | None = None
+) -> list[PublishedBinding]:
     """Every published port binding of ``summaries`` (``GET /containers/json`` items).
 
     ``inspected`` maps a container id to its inspect data, for the containers
     :func:`needs_inspect` named.
     """
     networks_by_id = {network.get("Id"): network for network in networks or []}
-    bindings = []
+    bindings: list[PublishedBinding] = []
     for summary in summaries:
         endpoints = _endpoints(summary, networks_by_id)
         all_ips = [endpoint["ip"] for endpoint in endpoints if endpoint["ip"]]

@@ -15,6 +15,7 @@ from ansible_collections.labnet.docker.plugins.filter.lab_plan import (
     LabPlanError,
     carve_ip_ranges,
     lab_absent_containers,
+    lab_container_ids,
     lab_plan,
 )
 
@@ -282,7 +283,18 @@ def test_an_address_on_a_network_that_is_not_a_lab_network_is_refused():
 def test_absent_container_entries_and_filter_names():
     assert lab_absent_containers(["a", "b"]) == [{"name": "a", "state": "absent"}, {"name": "b", "state": "absent"}]
     assert lab_absent_containers(None) == []
-    assert set(FilterModule().filters()) == {"lab_plan", "lab_absent_containers"}
+    assert set(FilterModule().filters()) == {"lab_plan", "lab_absent_containers", "lab_container_ids"}
+
+
+def test_container_ids_keep_each_containers_own_name():
+    found = [
+        {"Id": "c1", "Names": ["/lab-client"]},
+        {"Id": "w1", "Names": ["/lab-client/www", "/lab-web"]},  # linked: also /<client>/<alias>
+        {"Id": "x1", "Names": []},
+    ]
+    assert lab_container_ids(found) == {"lab-client": "c1", "lab-web": "w1"}
+    assert list(lab_container_ids(found)) == ["lab-client", "lab-web"]
+    assert lab_container_ids(None) == {}
 
 
 def test_port_checks_only_for_containers_with_a_bridge_network():

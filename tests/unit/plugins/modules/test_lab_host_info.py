@@ -5,7 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 from ansible_collections.labnet.docker.plugins.modules import lab_host_info
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 
 def test_reports_engine_facts_and_never_changes(monkeypatch):

@@ -14,7 +14,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers i
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import replacement
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
 from ansible_collections.labnet.docker.tests.unit.support.fake_engine import IMAGE, FakeEngine, install
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 
 @pytest.fixture

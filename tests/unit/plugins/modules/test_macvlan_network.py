@@ -9,8 +9,8 @@ import pytest
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError, NotFound
 from ansible_collections.labnet.docker.plugins.modules import macvlan_network
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import FakeIPRoute
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 ARGS = dict(
     name="labnet",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.labnet.docker.plugins.modules import macvlan_shim
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import FakeIPRoute
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 ARGS = dict(name="lab-shim", parent="lab0", address="192.168.50.250/32", routes=["192.168.50.128/25", "192.168.50.9/32"])
 

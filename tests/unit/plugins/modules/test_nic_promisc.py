@@ -9,7 +9,7 @@ from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
 from ansible_collections.labnet.docker.plugins.modules import nic_promisc
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 IFF_UP = 0x1
 IFF_PROMISC = 0x100

@@ -9,7 +9,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.labnet.docker.plugins.modules import port_forward_info
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "_portaudit", "fixtures")
 NAT_DUMP = open(os.path.join(FIXTURES, "iptables-20.10.save")).read()

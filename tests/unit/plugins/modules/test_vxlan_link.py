@@ -10,11 +10,11 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
     NetlinkError,
 )
 from ansible_collections.labnet.docker.plugins.modules import vxlan_link
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import (
+from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import (
     FakeIPRoute,
     Msg,
 )
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import (
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import (
     ModuleExit,
     ModuleFail,
     run_module,

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import vlan_parent as vp
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.kernel_support import KernelSupportMissing
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import FakeIPRoute
+from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
 
 
 @pytest.fixture
