@@ -194,6 +194,7 @@ import errno
 import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import (
     netlink as _netlink,
 )
@@ -274,7 +275,7 @@ class VxlanLink:
 
     def underlay(self, ipr, spec: VxlanSpec, indexes: dict) -> tuple[str, int, int]:
         """``(name, index, mtu)`` of the underlay device; refuses a ``local`` that is no address here."""
-        holders = {}
+        holders: dict[str, int] = {}
         for msg in ipr.get_addr():
             address = msg.get_attr("IFA_LOCAL") or msg.get_attr("IFA_ADDRESS")
             holders.setdefault(str(ipaddress.ip_address(address)), msg["index"])

@@ -18,6 +18,7 @@ from ansible.module_utils.basic import missing_required_lib
 try:
     import docker
     from docker import errors as _sdk_errors
+
     # Re-exported for the modules, so that they need not import the SDK themselves.
     from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # pylint: disable=unused-import
 except ImportError:

@@ -26,7 +26,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.e
     inspect_or_none,
     run_parallel,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.replacement import Replacement, short
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.plan import target_ids
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.records import (
     ContainerSpec,
@@ -36,6 +35,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.r
     RunRecord,
     Snapshot,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.replacement import Replacement, short
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import links_by_network
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import engine_port_bindings
 
