@@ -33,6 +33,8 @@ class FakeApi:
         self.calls = []
         self.serial = 0
         self.fail_create = 0  # how many create_network calls fail
+        self.faults = {}  # call name -> function(*args) that raises, or returns to let the call go on
+        self.connected_with = []  # the keyword arguments of every connect
 
     def _id(self, prefix):
         self.serial += 1
@@ -61,7 +63,14 @@ class FakeApi:
     def inspect_network(self, net_id):
         if net_id not in self.nets:
             raise NotFound("no such network")
-        return copy.deepcopy(self.nets[net_id])
+        attrs = copy.deepcopy(self.nets[net_id])
+        attrs["Containers"] = {ctr_id: dict(Name=ctr["Name"].lstrip("/")) for ctr_id, ctr in self.ctrs.items()
+                               if any(e["NetworkID"] == net_id for e in ctr["NetworkSettings"]["Networks"].values())}
+        return attrs
+
+    def fault(self, call, *args):
+        if call in self.faults:
+            self.faults[call](*args)
 
     def containers(self, all, filters):  # pylint: disable=redefined-builtin
         wanted = filters["network"]
@@ -78,6 +87,9 @@ class FakeApi:
     # changes
     def create_network(self, name, **kwargs):
         self.calls.append(("create_network", name, kwargs))
+        self.fault("create_network", name, kwargs)
+        if any(n["Name"] == name for n in self.nets.values()):
+            raise APIError("network with name %s already exists" % name)
         if self.fail_create:
             self.fail_create -= 1
             raise APIError("invalid pool request")
@@ -86,19 +98,27 @@ class FakeApi:
 
     def remove_network(self, net_id):
         self.calls.append(("remove_network", net_id))
+        self.fault("remove_network", net_id)
+        if self.inspect_network(net_id)["Containers"]:
+            raise APIError("network has active endpoints")
         del self.nets[net_id]
 
     def disconnect_container_from_network(self, ctr_id, net_id, force):
         self.calls.append(("disconnect_container_from_network", ctr_id, net_id, force))
+        self.fault("disconnect_container_from_network", ctr_id, net_id)
         networks = self.ctrs[ctr_id]["NetworkSettings"]["Networks"]
         del networks[self.nets[net_id]["Name"]]
 
-    def connect_container_to_network(self, ctr_id, net_id, ipv4_address=None, aliases=None):
+    def connect_container_to_network(self, ctr_id, net_id, ipv4_address=None, aliases=None, **kwargs):
         self.calls.append(("connect_container_to_network", ctr_id, net_id, ipv4_address, aliases))
+        self.connected_with.append(dict(kwargs, ctr_id=ctr_id, net_id=net_id, ipv4_address=ipv4_address, aliases=aliases))
+        self.fault("connect_container_to_network", ctr_id, net_id, ipv4_address)
         ctr = self.ctrs[ctr_id]
+        links = ["%s:%s" % link for link in kwargs.get("links") or []]
         ctr["NetworkSettings"]["Networks"][self.nets[net_id]["Name"]] = dict(
-            NetworkID=net_id, IPAMConfig=dict(IPv4Address=ipv4_address), IPAddress=ipv4_address,
-            Aliases=list(aliases or []) + [ctr_id[:12]])
+            NetworkID=net_id, IPAMConfig=dict(IPv4Address=ipv4_address, IPv6Address=kwargs.get("ipv6_address")),
+            IPAddress=ipv4_address, Aliases=list(aliases or []) + [ctr_id[:12]], Links=links or None,
+            MacAddress=kwargs.get("mac_address") or "", DriverOpts=kwargs.get("driver_opt"))
 
     def changing_calls(self):
         return [call for call in self.calls if call[0] in CHANGING]
@@ -229,6 +249,8 @@ def test_unset_gateway_and_labels_are_not_compared(monkeypatch, client, ipr):
 ])
 def test_drift_is_named(monkeypatch, client, ipr, overrides, difference):
     client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    if "labels" in overrides:
+        overrides = dict(overrides, force=True)  # a network without the task's labels is not the task's
     result = run(monkeypatch, _ansible_check_mode=True, **overrides)
     assert isinstance(result, ModuleExit)
     assert result.result["changed"] is True
@@ -236,9 +258,9 @@ def test_drift_is_named(monkeypatch, client, ipr, overrides, difference):
     assert client.api.changing_calls() == []
 
 
-def test_a_bridge_network_of_the_same_name_is_replaced(monkeypatch, client, ipr):
+def test_a_bridge_network_of_the_same_name_is_replaced_with_force(monkeypatch, client, ipr):
     client.api.add_network("labnet", driver="bridge", config=[dict(Subnet="192.168.50.0/24")])
-    result = run(monkeypatch, _ansible_check_mode=True)
+    result = run(monkeypatch, _ansible_check_mode=True, force=True)
     assert "driver is bridge, wanted macvlan" in result.result["differences"]
 
 
@@ -310,7 +332,7 @@ def test_failed_create_puts_the_previous_network_back(monkeypatch, client, ipr):
 def test_failed_reconnect_names_the_container(monkeypatch, client, ipr):
     old_id, web, db = attached(client)
 
-    def refuse(ctr_id, net_id, ipv4_address=None, aliases=None):
+    def refuse(ctr_id, net_id, ipv4_address=None, aliases=None, **kwargs):
         raise APIError("Address already in use")
 
     monkeypatch.setattr(client.api, "connect_container_to_network", refuse)
