@@ -134,11 +134,8 @@ class NetworkRecreation:
         results: dict[str, dict] = {}
         aborted: str | None = None
         for verb, endpoint in rollback_plan(self.progress, self.endpoints):
-            if aborted and verb != "connect_old":
-                continue
             if aborted:
-                results[endpoint["id"]] = outcome(endpoint, STRANDED, aborted)
-                continue
+                break
             try:
                 getattr(self, "_" + verb)(endpoint)
             except _Abort as exc:
