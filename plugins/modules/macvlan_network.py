@@ -18,8 +18,19 @@ description:
     managed host (checked with netlink), or be a VLAN sub-interface such as V(eth1.50) of an existing NIC
     which the Docker driver creates (this needs the kernel's 802.1q support, which is checked too);
     no other Docker network may use the same parent or an overlapping subnet.
-  - A network whose driver, parent, mode, addressing or labels differ from the task is removed and made again;
-    every container that was attached to it is connected again with its IPv4 address and its aliases.
+  - A network whose driver, parent, mode, addressing or labels differ from the task is removed and made again,
+    as a transaction. Every container attached to it is recorded in full first (IPv4 and IPv6 addresses,
+    aliases, network-scoped links, MAC address, driver options), disconnected, and connected to the new
+    network as it was; a container that cannot be reconnected does not stop the others.
+  - When any step fails (a disconnect, the removal, the create, a reconnect, an engine that stops answering
+    within O(timeout)), the old network is made again as it was and every container is connected to it as
+    it was. The result names each container's outcome in RV(outcomes), and the failure message names every
+    container that could not be put back, with the reason and the command that reconnects it by hand.
+  - An existing network of this name that is not the task's is refused before any change, naming what it
+    lacks: one of another driver (for example a bridge network), or, when O(labels) is set, one that lacks
+    any of those labels. O(force=true) replaces it anyway.
+  - Every engine error, timeouts and dropped connections included, fails the task with what was being
+    attempted and what had been done; never a traceback.
   - The parent is checked on the managed host, so the Docker engine must run there, as it does when
     O(docker_host) is a local socket (the usual case).
 author:
@@ -101,12 +112,18 @@ options:
   force:
     description:
       - With O(state=absent), disconnect the attached containers first, then remove the network.
+      - With O(state=present), replace an existing network of this name that is not the task's: one of
+        another driver, or one that lacks any of O(labels). Without it, such a network is refused and left
+        as it is.
+      - With O(state=absent) and O(labels) set, remove a network that lacks any of those labels.
     type: bool
     default: false
 notes:
   - A macvlan network keeps the host from talking to its own containers; add a host-side macvlan with
     M(labnet.docker.macvlan_shim) for that.
-  - Containers are reconnected with the IPv4 address they had, which makes it their static address.
+  - Containers are reconnected with the addresses they had, which makes them their static addresses.
+  - Engines before API version 1.44 ignore a MAC address given on connect; they give a macvlan endpoint
+    the container's own C(--mac-address), or one derived from its IPv4 address, so the MAC comes back too.
 seealso:
   - module: labnet.docker.macvlan_shim
   - name: Docker macvlan network driver
@@ -214,6 +231,16 @@ network:
           description: The container's aliases on the network.
           type: list
           elements: str
+        ipv6_address:
+          description: The container's IPv6 address on the network, or null.
+          type: str
+        links:
+          description: The container's network-scoped links, as C(target:alias).
+          type: list
+          elements: str
+        mac_address:
+          description: The container's MAC address on the network, or null.
+          type: str
 actions:
   description: What the module did (in check mode, would do), in order.
   returned: always
@@ -224,11 +251,42 @@ actions:
     - create network labnet
     - connect container web to labnet at 192.168.50.130 with aliases www
 reconnected:
-  description: The containers that were connected again after the network was made again.
+  description: The containers that were connected again to the new network after it was made again.
   returned: always
   type: list
   elements: dict
   sample: [{name: web, ipv4_address: 192.168.50.130, aliases: [www]}]
+outcomes:
+  description:
+    - What became of each container attached to the network when it was recreated (in check mode, what
+      would), in the order they were connected; empty when the network was not recreated.
+    - Also returned when the task fails.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The container's name.
+      type: str
+    id:
+      description: The container's id.
+      type: str
+    ipv4_address:
+      description: The container's IPv4 address on the network.
+      type: str
+    outcome:
+      description:
+        - V(converged) - attached to the new network as it was attached to the old one.
+        - V(restored) - the recreation failed; attached again, as it was, to the old network, made again.
+        - V(untouched) - the recreation failed before this container was disconnected; still attached.
+        - V(stranded) - attached to no network of this name; RV(outcomes[].reason) says why.
+      type: str
+      choices: [converged, restored, untouched, stranded]
+    reason:
+      description: Why a V(stranded) container could not be put back; null otherwise.
+      type: str
+  sample:
+    - {name: web, id: 3f2a..., ipv4_address: 192.168.50.130, outcome: converged, reason: null}
 differences:
   description: Why the existing network did not match the task; empty when it did or did not exist.
   returned: always
