@@ -26,9 +26,9 @@ description:
     within O(timeout)), the old network is made again as it was and every container is connected to it as
     it was. The result names each container's outcome in RV(outcomes), and the failure message names every
     container that could not be put back, with the reason and the command that reconnects it by hand.
-  - An existing network of this name that is not the task's is refused before any change, naming what it
-    lacks: one of another driver (for example a bridge network), or, when O(labels) is set, one that lacks
-    any of those labels. O(force=true) replaces it anyway.
+  - An existing network of this name that is not the task's is refused before any change, with a message that
+    names what it lacks. Such a network is one of another driver (for example a bridge network), or, when
+    O(labels) is set, one that lacks any of those labels. O(force=true) replaces it anyway.
   - Every engine error, timeouts and dropped connections included, fails the task with what was being
     attempted and what had been done; never a traceback.
   - The parent is checked on the managed host, so the Docker engine must run there, as it does when
@@ -112,8 +112,8 @@ options:
   force:
     description:
       - With O(state=absent), disconnect the attached containers first, then remove the network.
-      - With O(state=present), replace an existing network of this name that is not the task's: one of
-        another driver, or one that lacks any of O(labels). Without it, such a network is refused and left
+      - With O(state=present), replace an existing network of this name that is not the task's, that is one
+        of another driver, or one that lacks any of O(labels). Without it, such a network is refused and left
         as it is.
       - With O(state=absent) and O(labels) set, remove a network that lacks any of those labels.
     type: bool
