@@ -20,6 +20,8 @@ ARGS = dict(
     aux_addresses={"router": "192.168.50.2"},
     labels={"lab": "tutorial"},
 )
+
+
 class FakeClient:
     def __init__(self):
         self.api = FakeApi()
