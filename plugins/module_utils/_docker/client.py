@@ -47,7 +47,9 @@ except ImportError:  # requests comes with the SDK; without it, nothing here tal
 
 # Everything an engine call can raise that is the engine's (or the way to it's) fault, timeouts
 # included. Modules catch this tuple around every engine call and end in fail_json, never a traceback.
-ENGINE_ERRORS = (DockerException, RequestException, OSError)
+# Built with tuple(): pylint cannot infer the guarded imports where the SDK is missing (the sanity venv) and
+# would report every ``except ENGINE_ERRORS`` as catching-non-exception.
+ENGINE_ERRORS = tuple([DockerException, RequestException, OSError])
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 DEFAULT_TIMEOUT = 60

@@ -69,7 +69,7 @@ def endpoint_from_inspect(attrs: dict, network: dict) -> Endpoint | None:
 
 def split_link(link: str) -> tuple[str, str]:
     """``(target, alias)`` of an endpoint's ``target:alias`` (the engine stores both; the alias may be absent)."""
-    target, _, alias = link.lstrip("/").partition(":")
+    target, _sep, alias = link.lstrip("/").partition(":")
     return target, alias or target
 
 

@@ -53,7 +53,7 @@ def hold(conn: socket.socket, mode: str) -> None:
             continue
         buffered += data
         while b"\r\n\r\n" in buffered:
-            head, _, buffered = buffered.partition(b"\r\n\r\n")
+            head, _sep, buffered = buffered.partition(b"\r\n\r\n")
             match = REQUEST.match(head + b"\r\n")
             reply = reply_for(match.group(1), match.group(2)) if match else None
             if reply is None:
@@ -75,7 +75,7 @@ def main() -> None:
     server.listen(64)
     print("listening on %s (%s)" % (args.socket, args.mode), flush=True)
     while True:
-        conn, _ = server.accept()
+        conn = server.accept()[0]
         threading.Thread(target=hold, args=(conn, args.mode), daemon=True).start()
 
 

@@ -136,7 +136,7 @@ def serve(args) -> None:
     server.listen(64)
     log("listening on %s, forwarding to %s" % (args.listen, args.upstream))
     while True:
-        client, _ = server.accept()
+        client = server.accept()[0]
         engine = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         engine.connect(args.upstream)
         pending: list[str] = []
