@@ -131,7 +131,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
-    DockerException,
+    ENGINE_ERRORS,
     api_error_text,
     docker_client,
     resolve_docker_host,
@@ -159,8 +159,10 @@ class LabHostInfo:
         try:
             version = client.version()
             info = client.info()
-        except DockerException as exc:
-            self.module.fail_json(msg="Could not read the Docker engine's version and info: %s" % api_error_text(exc))
+        except ENGINE_ERRORS as exc:  # timeouts and dropped connections too: a clean failure, never a traceback
+            self.module.fail_json(msg="Could not read the Docker engine's version and info at %s: %s. Nothing was "
+                                  "changed." % (resolve_docker_host(self.module.params["docker_host"]),
+                                                api_error_text(exc)))
         settings = engine_settings()
         return dict(
             version=version.get("Version"),

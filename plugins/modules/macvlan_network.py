@@ -18,8 +18,19 @@ description:
     managed host (checked with netlink), or be a VLAN sub-interface such as V(eth1.50) of an existing NIC
     which the Docker driver creates (this needs the kernel's 802.1q support, which is checked too);
     no other Docker network may use the same parent or an overlapping subnet.
-  - A network whose driver, parent, mode, addressing or labels differ from the task is removed and made again;
-    every container that was attached to it is connected again with its IPv4 address and its aliases.
+  - A network whose driver, parent, mode, addressing or labels differ from the task is removed and made again,
+    as a transaction. Every container attached to it is recorded in full first (IPv4 and IPv6 addresses,
+    aliases, network-scoped links, MAC address, driver options), disconnected, and connected to the new
+    network as it was; a container that cannot be reconnected does not stop the others.
+  - When any step fails (a disconnect, the removal, the create, a reconnect, an engine that stops answering
+    within O(timeout)), the old network is made again as it was and every container is connected to it as
+    it was. The result names each container's outcome in RV(outcomes), and the failure message names every
+    container that could not be put back, with the reason and the command that reconnects it by hand.
+  - An existing network of this name that is not the task's is refused before any change, with a message that
+    names what it lacks. Such a network is one of another driver (for example a bridge network), or, when
+    O(labels) is set, one that lacks any of those labels. O(force=true) replaces it anyway.
+  - Every engine error, timeouts and dropped connections included, fails the task with what was being
+    attempted and what had been done; never a traceback.
   - The parent is checked on the managed host, so the Docker engine must run there, as it does when
     O(docker_host) is a local socket (the usual case).
 author:
@@ -101,12 +112,18 @@ options:
   force:
     description:
       - With O(state=absent), disconnect the attached containers first, then remove the network.
+      - With O(state=present), replace an existing network of this name that is not the task's, that is one
+        of another driver, or one that lacks any of O(labels). Without it, such a network is refused and left
+        as it is.
+      - With O(state=absent) and O(labels) set, remove a network that lacks any of those labels.
     type: bool
     default: false
 notes:
   - A macvlan network keeps the host from talking to its own containers; add a host-side macvlan with
     M(labnet.docker.macvlan_shim) for that.
-  - Containers are reconnected with the IPv4 address they had, which makes it their static address.
+  - Containers are reconnected with the addresses they had, which makes them their static addresses.
+  - Engines before API version 1.44 ignore a MAC address given on connect; they give a macvlan endpoint
+    the container's own C(--mac-address), or one derived from its IPv4 address, so the MAC comes back too.
 seealso:
   - module: labnet.docker.macvlan_shim
   - name: Docker macvlan network driver
@@ -214,6 +231,16 @@ network:
           description: The container's aliases on the network.
           type: list
           elements: str
+        ipv6_address:
+          description: The container's IPv6 address on the network, or null.
+          type: str
+        links:
+          description: The container's network-scoped links, as C(target:alias).
+          type: list
+          elements: str
+        mac_address:
+          description: The container's MAC address on the network, or null.
+          type: str
 actions:
   description: What the module did (in check mode, would do), in order.
   returned: always
@@ -224,11 +251,42 @@ actions:
     - create network labnet
     - connect container web to labnet at 192.168.50.130 with aliases www
 reconnected:
-  description: The containers that were connected again after the network was made again.
+  description: The containers that were connected again to the new network after it was made again.
   returned: always
   type: list
   elements: dict
   sample: [{name: web, ipv4_address: 192.168.50.130, aliases: [www]}]
+outcomes:
+  description:
+    - What became of each container attached to the network when it was recreated (in check mode, what
+      would), in the order they were connected; empty when the network was not recreated.
+    - Also returned when the task fails.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The container's name.
+      type: str
+    id:
+      description: The container's id.
+      type: str
+    ipv4_address:
+      description: The container's IPv4 address on the network.
+      type: str
+    outcome:
+      description:
+        - V(converged) - attached to the new network as it was attached to the old one.
+        - V(restored) - the recreation failed; attached again, as it was, to the old network, made again.
+        - V(untouched) - the recreation failed before this container was disconnected; still attached.
+        - V(stranded) - attached to no network of this name; RV(outcomes[].reason) says why.
+      type: str
+      choices: [converged, restored, untouched, stranded]
+    reason:
+      description: Why a V(stranded) container could not be put back; null otherwise.
+      type: str
+  sample:
+    - {name: web, id: 3f2a..., ipv4_address: 192.168.50.130, outcome: converged, reason: null}
 differences:
   description: Why the existing network did not match the task; empty when it did or did not exist.
   returned: always
@@ -243,7 +301,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
-    DockerException,
+    ENGINE_ERRORS,
     NotFound,
     api_error_text,
     docker_client,
@@ -258,6 +316,19 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.ipam_plan im
     pools_to_ipam_config,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
+from ansible_collections.labnet.docker.plugins.module_utils._docker.network_endpoints import (
+    CONVERGED,
+    Endpoint,
+    connect_order,
+    endpoint_from_inspect,
+    endpoint_text,
+    outcome,
+    ownership_problem,
+)
+from ansible_collections.labnet.docker.plugins.module_utils._docker.network_recreate import (
+    NetworkRecreation,
+    RecreateFailed,
+)
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     NetlinkError,
     make_iproute,
@@ -301,6 +372,12 @@ def config_from_inspect(attrs: dict) -> dict:
     )
 
 
+def container_result(endpoint: Endpoint) -> dict:
+    """A container's line in ``network.containers``."""
+    return {key: endpoint[key] for key in ("name", "id", "ipv4_address", "ipv6_address", "aliases", "links",
+                                           "mac_address")}
+
+
 class MacvlanNetwork:
     """Reads the named network, compares it with the task, and creates, recreates or removes it."""
 
@@ -312,12 +389,16 @@ class MacvlanNetwork:
         self.client: Any = None  # the SDK's DockerClient, made when the task needs the engine
         self.actions: list[str] = []
         self.reconnected: list[dict] = []
+        self.outcomes: list[dict] = []
         self.differences: list[str] = []
 
     # ---- input -------------------------------------------------------------------------------
 
     def fail(self, msg: str, **extra) -> NoReturn:
-        self.module.fail_json(msg=msg, actions=self.actions, reconnected=self.reconnected, **extra)
+        if "Done before the failure" not in msg:
+            msg += " Done before the failure: %s." % "; ".join(self.actions) if self.actions else " Nothing was changed."
+        self.module.fail_json(msg=msg, actions=self.actions, reconnected=self.reconnected, outcomes=self.outcomes,
+                              **extra)
         raise AssertionError("fail_json returned")
 
     def wanted_pools(self) -> list[dict]:
@@ -347,11 +428,11 @@ class MacvlanNetwork:
     # ---- engine reads ------------------------------------------------------------------------
 
     def engine(self, what: str, call, *args, **kwargs):
-        """Run an SDK call; fail the task naming ``what`` was attempted."""
+        """Run an SDK call; on any engine error (timeouts included) fail the task naming ``what`` was attempted."""
         try:
             return call(*args, **kwargs)
-        except DockerException as exc:
-            self.fail("Could not %s: %s" % (what, api_error_text(exc)))
+        except ENGINE_ERRORS as exc:
+            self.fail("Could not %s: %s." % (what, api_error_text(exc)))
         return None  # not reached
 
     def find_network(self) -> dict | None:
@@ -362,12 +443,12 @@ class MacvlanNetwork:
                     return self.client.api.inspect_network(summary["Id"])
                 except NotFound:
                     return None
-                except DockerException as exc:
-                    self.fail("Could not inspect network %s: %s" % (self.name, api_error_text(exc)))
+                except ENGINE_ERRORS as exc:
+                    self.fail("Could not inspect network %s: %s." % (self.name, api_error_text(exc)))
         return None
 
-    def attachments(self, network: dict) -> list[dict]:
-        """The containers attached to ``network``, running or stopped, with address and aliases.
+    def attachments(self, network: dict) -> list[Endpoint]:
+        """The endpoints on ``network`` of containers running or stopped, recorded in full.
 
         The engine matches running containers by network id and stopped ones by network name.
         """
@@ -379,21 +460,11 @@ class MacvlanNetwork:
                 attrs = self.client.api.inspect_container(summary["Id"])
             except NotFound:
                 continue  # removed meanwhile
-            except DockerException as exc:
-                self.fail("Could not inspect container %s: %s" % (summary["Id"][:12], api_error_text(exc)))
-            endpoint = ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).get(network["Name"])
-            if endpoint is None or endpoint.get("NetworkID") not in (None, "", network["Id"]):
-                continue
-            ipam = endpoint.get("IPAMConfig") or {}
-            address = ipam.get("IPv4Address") or endpoint.get("IPAddress") or None
-            short_id = attrs["Id"][:12]
-            aliases = [a for a in (endpoint.get("Aliases") or []) if a != short_id and not attrs["Id"].startswith(a)]
-            found.append(dict(
-                id=attrs["Id"],
-                name=attrs.get("Name", "").lstrip("/"),
-                ipv4_address=address,
-                aliases=aliases,
-            ))
+            except ENGINE_ERRORS as exc:
+                self.fail("Could not inspect container %s: %s." % (summary["Id"][:12], api_error_text(exc)))
+            endpoint = endpoint_from_inspect(attrs, network)
+            if endpoint is not None:
+                found.append(endpoint)
         return sorted(found, key=lambda c: c["name"])
 
     def check_conflicts(self, parent: str, pools: list[dict], own_id: str | None) -> None:
@@ -418,14 +489,20 @@ class MacvlanNetwork:
                 "or remove network %r first." % (field, mine, theirs, other_name, other_name)
             )
 
+    def check_ownership(self, current: dict, driver: str | None) -> None:
+        """Refuse, before any change, a network of this name that is not the task's, unless ``force``."""
+        if self.params["force"]:
+            return
+        problem = ownership_problem(current, driver or current.get("Driver"), self.params["labels"])
+        if problem:
+            self.fail(problem)
+
     # ---- results ---------------------------------------------------------------------------
 
-    def network_result(self, config: dict, network_id: str | None, containers: list[dict]) -> dict:
+    def network_result(self, config: dict, network_id: str | None, containers: list[Endpoint]) -> dict:
         result = dict(config)
         result["id"] = network_id
-        result["containers"] = [
-            dict(name=c["name"], id=c["id"], ipv4_address=c["ipv4_address"], aliases=c["aliases"]) for c in containers
-        ]
+        result["containers"] = [container_result(c) for c in containers]
         return result
 
     def finish(self, before: dict, after: dict, network: dict) -> dict:
@@ -434,6 +511,7 @@ class MacvlanNetwork:
             changed=changed,
             actions=self.actions,
             reconnected=self.reconnected,
+            outcomes=self.outcomes,
             differences=self.differences,
             network=network,
         )
@@ -454,7 +532,7 @@ class MacvlanNetwork:
             found.append("labels are %s, wanted %s" % (current["labels"], wanted["labels"]))
         return found
 
-    def check_reconnectable(self, containers: list[dict], pools: list[dict]) -> None:
+    def check_reconnectable(self, containers: list[Endpoint], pools: list[dict]) -> None:
         """Fail, before any change, when an attached container could not keep its address."""
         v4_pool = pools[0]
         for container in containers:
@@ -468,82 +546,50 @@ class MacvlanNetwork:
                     % (container["name"], self.name, container["ipv4_address"], reason, container["ipv4_address"])
                 )
 
-    def create(self, parent: str, mode: str, pools: list[dict], labels: dict, enable_ipv6: bool,
-               previous: dict | None = None, containers: list[dict] | None = None) -> str | None:
-        """Create the network; when it replaces ``previous`` and cannot be made, put ``previous`` back."""
+    def create_kwargs(self, parent: str, mode: str, pools: list[dict], labels: dict, enable_ipv6: bool) -> dict:
+        return dict(
+            driver=DRIVER,
+            options={"parent": parent, "macvlan_mode": mode},
+            ipam={"Driver": "default", "Config": pools_to_ipam_config(pools), "Options": {}},
+            enable_ipv6=enable_ipv6,
+            labels=labels,
+            check_duplicate=True,
+        )
+
+    def create(self, kwargs: dict) -> str | None:
+        created = None
+        if not self.check_mode:
+            created = self.engine("create the macvlan network %s on parent %s" % (self.name, kwargs["options"]["parent"]),
+                                  self.client.api.create_network, self.name, **kwargs)
         self.actions.append("create network %s" % self.name)
+        return created["Id"] if created else None
+
+    def recreate(self, current: dict, containers: list[Endpoint], kwargs: dict) -> str | None:
+        """Replace ``current`` by a network made with ``kwargs``, as a transaction (see ``network_recreate``)."""
+        reason = "; ".join(self.differences)
         if self.check_mode:
-            return None
-        try:
-            created = self.client.api.create_network(
-                self.name,
-                driver=DRIVER,
-                options={"parent": parent, "macvlan_mode": mode},
-                ipam={"Driver": "default", "Config": pools_to_ipam_config(pools), "Options": {}},
-                enable_ipv6=enable_ipv6,
-                labels=labels,
-                check_duplicate=True,
-            )
-        except DockerException as exc:
-            msg = "Could not create the macvlan network %s on parent %s: %s." % (self.name, parent, api_error_text(exc))
-            if previous is not None:
-                msg += " " + self.restore(previous, containers or [])
-            self.fail(msg)
-        return created["Id"]
-
-    def restore(self, previous: dict, containers: list[dict]) -> str:
-        """Make the removed network ``previous`` again as it was and reconnect ``containers``; say how it went."""
-        try:
-            restored = self.client.api.create_network(
-                previous["Name"],
-                driver=previous.get("Driver"),
-                options=previous.get("Options") or {},
-                ipam=previous.get("IPAM"),
-                enable_ipv6=bool(previous.get("EnableIPv6")),
-                labels=previous.get("Labels") or {},
-                check_duplicate=True,
-            )
-            for container in containers:
-                self.client.api.connect_container_to_network(container["id"], restored["Id"],
-                                                             ipv4_address=container["ipv4_address"],
-                                                             aliases=container["aliases"] or None)
-        except DockerException as exc:
-            return ("Putting the previous network back failed too (%s): recreate it by hand and reconnect %s."
-                    % (api_error_text(exc), ", ".join(c["name"] for c in containers) or "no containers"))
-        self.actions.append("restore the previous network %s and its containers" % self.name)
-        return "The previous network was put back as it was, with its containers; nothing else changed."
-
-    def connect(self, network_id: str | None, container: dict) -> None:
-        self.actions.append("connect container %s to %s at %s%s" % (
-            container["name"], self.name, container["ipv4_address"] or "(an address from the pool)",
-            " with aliases %s" % ", ".join(container["aliases"]) if container["aliases"] else ""))
-        if not self.check_mode:
+            self.actions.extend("disconnect container %s from %s" % (c["name"], self.name) for c in containers)
+            self.actions.append("remove network %s%s" % (self.name, " (%s)" % reason if reason else ""))
+            self.actions.append("create network %s" % self.name)
+            self.actions.extend("connect container %s to %s" % (endpoint_text(c), self.name)
+                                for c in connect_order(containers))
+            network_id = None
+            self.outcomes = [outcome(c, CONVERGED) for c in connect_order(containers)]
+        else:
+            recreation = NetworkRecreation(self.client.api, current, containers, kwargs, self.actions)
             try:
-                self.client.api.connect_container_to_network(
-                    container["id"], network_id,
-                    ipv4_address=container["ipv4_address"],
-                    aliases=container["aliases"] or None,
-                )
-            except DockerException as exc:
-                self.fail(
-                    "Network %s was made again, but container %r could not be reconnected at %s: %s. Connect it by "
-                    "hand (docker network connect --ip %s %s %s) or fix the cause and run the task again."
-                    % (self.name, container["name"], container["ipv4_address"], api_error_text(exc),
-                       container["ipv4_address"], self.name, container["name"])
-                )
-        self.reconnected.append(dict(name=container["name"], ipv4_address=container["ipv4_address"],
-                                     aliases=container["aliases"]))
+                network_id, self.outcomes = recreation.run(reason)
+            except RecreateFailed as exc:
+                self.outcomes = exc.outcomes
+                self.reconnected = [self.reconnected_entry(c) for c in containers
+                                    if any(o["id"] == c["id"] and o["outcome"] == CONVERGED for o in exc.outcomes)]
+                self.fail("%s Done before the failure: %s." % (exc, "; ".join(self.actions)))
+        self.reconnected = [self.reconnected_entry(c) for c in containers]
+        return network_id
 
-    def disconnect(self, network: dict, container: dict) -> None:
-        self.actions.append("disconnect container %s from %s" % (container["name"], self.name))
-        if not self.check_mode:
-            self.engine("disconnect container %s from network %s" % (container["name"], self.name),
-                        self.client.api.disconnect_container_from_network, container["id"], network["Id"], force=True)
-
-    def remove(self, network: dict, reason: str = "") -> None:
-        self.actions.append("remove network %s%s" % (self.name, " (%s)" % reason if reason else ""))
-        if not self.check_mode:
-            self.engine("remove network %s" % self.name, self.client.api.remove_network, network["Id"])
+    @staticmethod
+    def reconnected_entry(container: Endpoint) -> dict:
+        return dict(name=container["name"], ipv4_address=container["ipv4_address"], aliases=container["aliases"])
 
     def present(self) -> dict:
         p = self.params
@@ -556,7 +602,7 @@ class MacvlanNetwork:
         self.check_conflicts(parent["name"], pools, current["Id"] if current else None)
 
         if current is None:
-            network_id = self.create(parent["name"], p["mode"], pools, labels, bool(p["subnet_v6"]))
+            network_id = self.create(self.create_kwargs(parent["name"], p["mode"], pools, labels, bool(p["subnet_v6"])))
             return self.finish({}, wanted, self.read_back(self.network_result(wanted, network_id, [])))
 
         containers = self.attachments(current)
@@ -564,17 +610,13 @@ class MacvlanNetwork:
         self.differences = self.differences_from(wanted, pools, current)
         if not self.differences:
             return self.finish(before, before, self.network_result(before, current["Id"], containers))
+        self.check_ownership(current, DRIVER)
         if p["labels"] is None:
             wanted["labels"] = before["labels"]  # not managed: carried over to the new network
 
         self.check_reconnectable(containers, pools)
-        for container in containers:
-            self.disconnect(current, container)
-        self.remove(current, "; ".join(self.differences))
-        network_id = self.create(parent["name"], p["mode"], pools, wanted["labels"], bool(p["subnet_v6"]),
-                                 previous=current, containers=containers)
-        for container in containers:
-            self.connect(network_id, container)
+        kwargs = self.create_kwargs(parent["name"], p["mode"], pools, wanted["labels"], bool(p["subnet_v6"]))
+        network_id = self.recreate(current, containers, kwargs)
         return self.finish(before, wanted, self.read_back(self.network_result(wanted, network_id, containers)))
 
     def read_back(self, predicted: dict) -> dict:
@@ -595,14 +637,22 @@ class MacvlanNetwork:
             return self.finish({}, {}, {})
         before = config_from_inspect(current)
         containers = self.attachments(current)
+        if self.params["labels"] is not None:
+            self.check_ownership(current, None)
         if containers and not self.params["force"]:
             self.fail(
                 "Network %s has containers attached: %s. Stop using it first, or set force=true to disconnect "
                 "them and remove the network." % (self.name, ", ".join(c["name"] for c in containers))
             )
         for container in containers:
-            self.disconnect(current, container)
-        self.remove(current)
+            if not self.check_mode:
+                self.engine("disconnect container %s from network %s" % (container["name"], self.name),
+                            self.client.api.disconnect_container_from_network, container["id"], current["Id"],
+                            force=True)
+            self.actions.append("disconnect container %s from %s" % (container["name"], self.name))
+        if not self.check_mode:
+            self.engine("remove network %s" % self.name, self.client.api.remove_network, current["Id"])
+        self.actions.append("remove network %s" % self.name)
         return self.finish(before, {}, {})
 
     def run(self) -> dict:

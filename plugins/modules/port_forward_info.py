@@ -382,7 +382,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import (
     DOCKER_COMMON_ARGUMENT_SPEC,
-    DockerException,
+    ENGINE_ERRORS,
     NotFound,
     api_error_text,
     docker_client,
@@ -440,7 +440,7 @@ class PortForwardAudit:
                         inspected[summary["Id"]] = client.api.inspect_container(summary["Id"])
                     except NotFound:
                         continue  # removed since it was listed; the second listing leaves it out
-        except DockerException as exc:
+        except ENGINE_ERRORS as exc:  # timeouts and dropped connections too: a clean failure, never a traceback
             self.module.fail_json(
                 msg="Could not read the containers and networks of the Docker engine at %s: %s"
                 % (self.docker_host, api_error_text(exc))
@@ -457,7 +457,7 @@ class PortForwardAudit:
         """
         try:
             return self.client.api.containers()
-        except Exception:  # pylint: disable=broad-exception-caught
+        except ENGINE_ERRORS:
             return None  # the first list stands alone; the audit still holds
 
     def check_selection(self, summaries: list[dict]) -> None:

@@ -30,3 +30,16 @@ def test_unreachable_engine_fails_with_address(monkeypatch, tmp_path):
     result = run_module(lab_host_info.main, {"docker_host": url, "timeout": 2}, monkeypatch)
     assert isinstance(result, ModuleFail)
     assert url in result.result["msg"]
+
+
+def test_an_engine_that_stops_answering_fails_cleanly(monkeypatch):
+    from requests.exceptions import ReadTimeout
+
+    client = mock.Mock()
+    client.version.return_value = {"Version": "20.10.24", "ApiVersion": "1.41"}
+    client.info.side_effect = ReadTimeout("Read timed out. (read timeout=3)")
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client", lambda url, t: client)
+    result = run_module(lab_host_info.main, {"docker_host": "unix:///t.sock", "timeout": 3}, monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"] == ("Could not read the Docker engine's version and info at unix:///t.sock: "
+                                    "Read timed out. (read timeout=3). Nothing was changed.")

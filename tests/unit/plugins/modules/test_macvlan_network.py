@@ -2,13 +2,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
-from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError, NotFound
+from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError
 from ansible_collections.labnet.docker.plugins.modules import macvlan_network
+from ansible_collections.labnet.docker.tests.unit.support.fake_api import FakeApi
 from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
@@ -21,87 +20,6 @@ ARGS = dict(
     aux_addresses={"router": "192.168.50.2"},
     labels={"lab": "tutorial"},
 )
-CHANGING = {"create_network", "remove_network", "connect_container_to_network", "disconnect_container_from_network"}
-
-
-class FakeApi:
-    """The Engine API calls the module makes, over networks and containers held in memory."""
-
-    def __init__(self):
-        self.nets = {}
-        self.ctrs = {}
-        self.calls = []
-        self.serial = 0
-        self.fail_create = 0  # how many create_network calls fail
-
-    def _id(self, prefix):
-        self.serial += 1
-        return ("%s%03d" % (prefix, self.serial)).ljust(64, "0")
-
-    def add_network(self, name, driver="macvlan", options=None, config=None, labels=None):
-        net_id = self._id("n")
-        self.nets[net_id] = dict(Name=name, Id=net_id, Driver=driver, Options=options or {}, Labels=labels or {},
-                                 EnableIPv6=False, IPAM=dict(Driver="default", Options={}, Config=config or []))
-        return net_id
-
-    def add_container(self, name, net_id, address, aliases=(), running=True):
-        ctr_id = self._id("c")
-        net = self.nets[net_id]
-        self.ctrs[ctr_id] = dict(Id=ctr_id, Name="/" + name, State=dict(Running=running), NetworkSettings=dict(Networks={
-            net["Name"]: dict(NetworkID=net_id if running else "", IPAMConfig=dict(IPv4Address=address),
-                              IPAddress=address if running else "", Aliases=list(aliases) + [ctr_id[:12]])
-        }))
-        return ctr_id
-
-    # reads
-    def networks(self, names=None):
-        self.calls.append(("networks", names))
-        return [copy.deepcopy(n) for n in self.nets.values() if not names or any(x in n["Name"] for x in names)]
-
-    def inspect_network(self, net_id):
-        if net_id not in self.nets:
-            raise NotFound("no such network")
-        return copy.deepcopy(self.nets[net_id])
-
-    def containers(self, all, filters):  # pylint: disable=redefined-builtin
-        wanted = filters["network"]
-        found = []
-        for ctr in self.ctrs.values():
-            for name, endpoint in ctr["NetworkSettings"]["Networks"].items():
-                if endpoint["NetworkID"] in wanted or name in wanted:
-                    found.append(dict(Id=ctr["Id"]))
-        return found
-
-    def inspect_container(self, ctr_id):
-        return copy.deepcopy(self.ctrs[ctr_id])
-
-    # changes
-    def create_network(self, name, **kwargs):
-        self.calls.append(("create_network", name, kwargs))
-        if self.fail_create:
-            self.fail_create -= 1
-            raise APIError("invalid pool request")
-        net_id = self.add_network(name, kwargs["driver"], kwargs["options"], kwargs["ipam"]["Config"], kwargs["labels"])
-        return dict(Id=net_id)
-
-    def remove_network(self, net_id):
-        self.calls.append(("remove_network", net_id))
-        del self.nets[net_id]
-
-    def disconnect_container_from_network(self, ctr_id, net_id, force):
-        self.calls.append(("disconnect_container_from_network", ctr_id, net_id, force))
-        networks = self.ctrs[ctr_id]["NetworkSettings"]["Networks"]
-        del networks[self.nets[net_id]["Name"]]
-
-    def connect_container_to_network(self, ctr_id, net_id, ipv4_address=None, aliases=None):
-        self.calls.append(("connect_container_to_network", ctr_id, net_id, ipv4_address, aliases))
-        ctr = self.ctrs[ctr_id]
-        ctr["NetworkSettings"]["Networks"][self.nets[net_id]["Name"]] = dict(
-            NetworkID=net_id, IPAMConfig=dict(IPv4Address=ipv4_address), IPAddress=ipv4_address,
-            Aliases=list(aliases or []) + [ctr_id[:12]])
-
-    def changing_calls(self):
-        return [call for call in self.calls if call[0] in CHANGING]
 
 
 class FakeClient:
@@ -229,6 +147,8 @@ def test_unset_gateway_and_labels_are_not_compared(monkeypatch, client, ipr):
 ])
 def test_drift_is_named(monkeypatch, client, ipr, overrides, difference):
     client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    if "labels" in overrides:
+        overrides = dict(overrides, force=True)  # a network without the task's labels is not the task's
     result = run(monkeypatch, _ansible_check_mode=True, **overrides)
     assert isinstance(result, ModuleExit)
     assert result.result["changed"] is True
@@ -236,9 +156,9 @@ def test_drift_is_named(monkeypatch, client, ipr, overrides, difference):
     assert client.api.changing_calls() == []
 
 
-def test_a_bridge_network_of_the_same_name_is_replaced(monkeypatch, client, ipr):
+def test_a_bridge_network_of_the_same_name_is_replaced_with_force(monkeypatch, client, ipr):
     client.api.add_network("labnet", driver="bridge", config=[dict(Subnet="192.168.50.0/24")])
-    result = run(monkeypatch, _ansible_check_mode=True)
+    result = run(monkeypatch, _ansible_check_mode=True, force=True)
     assert "driver is bridge, wanted macvlan" in result.result["differences"]
 
 
@@ -310,7 +230,7 @@ def test_failed_create_puts_the_previous_network_back(monkeypatch, client, ipr):
 def test_failed_reconnect_names_the_container(monkeypatch, client, ipr):
     old_id, web, db = attached(client)
 
-    def refuse(ctr_id, net_id, ipv4_address=None, aliases=None):
+    def refuse(ctr_id, net_id, ipv4_address=None, aliases=None, **kwargs):
         raise APIError("Address already in use")
 
     monkeypatch.setattr(client.api, "connect_container_to_network", refuse)
@@ -413,3 +333,233 @@ def test_only_the_exact_name_is_managed(monkeypatch, client, ipr):
     result = run_module(macvlan_network.main, dict(name="labnet", state="absent"), monkeypatch)
     assert result.result["changed"] is False
     assert len(client.api.nets) == 1
+
+
+# ---- ownership ------------------------------------------------------------------------------------
+
+def test_a_network_without_the_tasks_labels_is_refused(monkeypatch, client, ipr):
+    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "someone"}, config=EXACT_CONFIG)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    assert ("Network labnet exists but lacks the label lab=tutorial that this task gives its network (it has "
+            "lab=someone)") in result.result["msg"]
+    assert "set force=true to replace it" in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+def test_a_bridge_network_of_the_same_name_is_refused(monkeypatch, client, ipr):
+    client.api.add_network("labnet", driver="bridge", labels={"lab": "tutorial"}, config=[dict(Subnet="192.168.50.0/24")])
+    result = run(monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert "Network labnet exists and is a bridge network, not a macvlan network" in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+def test_absent_with_labels_refuses_a_network_that_lacks_them(monkeypatch, client, ipr):
+    client.api.add_network("labnet", options=EXACT_OPTIONS, config=EXACT_CONFIG)
+    result = run_module(macvlan_network.main, dict(name="labnet", state="absent", labels={"lab": "x"}), monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert "lacks the label lab=x" in result.result["msg"]
+    assert client.api.changing_calls() == []
+
+
+# ---- recreation as a transaction ------------------------------------------------------------------
+
+def three(client):
+    """web: static with an alias; dyn: from the pool; app: links to web, fixed MAC, IPv6."""
+    old_id = client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    web = client.api.add_container("web", old_id, "192.168.50.9", aliases=["www"])
+    dyn = client.api.add_container("dyn", old_id, "192.168.50.130", static=False)
+    app = client.api.add_container("app", old_id, "192.168.50.11", links=["web:site"], mac="02:42:c0:a8:32:0b",
+                                   ipv6="fd00::11")
+    return old_id, dict(web=web, dyn=dyn, app=app)
+
+
+def assert_as_before(client, ids):
+    web = client.api.endpoint(ids["web"], "labnet")
+    dyn = client.api.endpoint(ids["dyn"], "labnet")
+    app = client.api.endpoint(ids["app"], "labnet")
+    assert web["IPAddress"] == "192.168.50.9" and "www" in web["Aliases"]
+    assert dyn["IPAddress"] == "192.168.50.130"
+    assert app["IPAddress"] == "192.168.50.11" and app["Links"] == ["web:site"]
+    assert app["MacAddress"] == "02:42:c0:a8:32:0b" and app["IPAMConfig"]["IPv6Address"] == "fd00::11"
+    (net,) = client.api.nets.values()
+    for endpoint in (web, dyn, app):
+        assert endpoint["NetworkID"] == net["Id"]
+    return net
+
+
+def outcomes(result):
+    return {o["name"]: o["outcome"] for o in result.result["outcomes"]}
+
+
+def test_recreation_keeps_links_mac_and_ipv6_and_connects_link_targets_first(monkeypatch, client, ipr):
+    old_id, ids = three(client)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleExit)
+    net = assert_as_before(client, ids)
+    assert net["IPAM"]["Config"][0]["IPRange"] == "192.168.50.192/26"
+    assert [c["ctr_id"] for c in client.api.connected_with] == [ids["web"], ids["app"], ids["dyn"]]
+    assert client.api.connected_with[1]["links"] == [("web", "site")]
+    assert outcomes(result) == dict(web="converged", dyn="converged", app="converged")
+    assert result.result["network"]["containers"][0]["links"] == ["web:site"]
+
+
+def test_a_failed_disconnect_puts_back_those_taken_off(monkeypatch, client, ipr):
+    old_id, ids = three(client)
+
+    def refuse(ctr_id, net_id):
+        if ctr_id == ids["dyn"]:
+            raise APIError("container is paused")
+
+    client.api.faults["disconnect_container_from_network"] = refuse
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"].startswith("Could not disconnect container dyn from network labnet: container is paused.")
+    assert "The previous network was kept." in result.result["msg"]
+    assert outcomes(result) == dict(web="restored", dyn="untouched", app="restored")
+    net = assert_as_before(client, ids)
+    assert net["Id"] == old_id
+    assert "remove_network" not in [c[0] for c in client.api.changing_calls()]
+
+
+def test_a_failed_remove_reconnects_everyone_to_the_old_network(monkeypatch, client, ipr):
+    old_id, ids = three(client)
+
+    def refuse(net_id):
+        raise APIError("error while removing network")
+
+    client.api.faults["remove_network"] = refuse
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    assert "Could not remove network labnet: error while removing network." in result.result["msg"]
+    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+    assert assert_as_before(client, ids)["Id"] == old_id
+    assert "Done before the failure: disconnect container web from labnet;" in result.result["msg"]
+
+
+def test_a_create_that_times_out_restores_the_old_network(monkeypatch, client, ipr):
+    from requests.exceptions import ReadTimeout
+
+    old_id, ids = three(client)
+    state = dict(calls=0)
+
+    def time_out(name, kwargs):
+        state["calls"] += 1
+        if state["calls"] == 1:
+            raise ReadTimeout("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out. (read timeout=5)")
+
+    client.api.faults["create_network"] = time_out
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    assert "Could not create the macvlan network labnet on parent lab0: " in result.result["msg"]
+    assert "Read timed out" in result.result["msg"]
+    assert "The previous network was put back as it was, with its containers." in result.result["msg"]
+    assert "Traceback" not in result.result["msg"]
+    net = assert_as_before(client, ids)
+    assert net["IPAM"]["Config"] == EXACT_CONFIG and net["Labels"] == {"lab": "tutorial"}
+    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+
+
+def test_a_create_that_timed_out_but_went_through_is_removed_before_the_restore(monkeypatch, client, ipr):
+    from requests.exceptions import ReadTimeout
+
+    old_id, ids = three(client)
+    state = dict(calls=0)
+    real_create = client.api.create_network
+
+    def late(name, **kwargs):
+        state["calls"] += 1
+        if state["calls"] == 1:
+            real_create(name, **kwargs)  # the engine makes it, but the answer never comes
+            raise ReadTimeout("Read timed out. (read timeout=5)")
+        return real_create(name, **kwargs)
+
+    monkeypatch.setattr(client.api, "create_network", late)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    net = assert_as_before(client, ids)
+    assert net["IPAM"]["Config"] == EXACT_CONFIG
+    assert "restore: remove the new network labnet" in result.result["actions"]
+    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+
+
+def test_a_failed_reconnect_goes_on_with_the_others_then_restores_all(monkeypatch, client, ipr):
+    old_id, ids = three(client)
+    new_net = {}
+
+    def taken(ctr_id, net_id, address):
+        if not new_net:
+            new_net["id"] = net_id
+        if ctr_id == ids["web"] and net_id == new_net["id"]:
+            raise APIError("Address already in use")
+
+    client.api.faults["connect_container_to_network"] = taken
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    msg = result.result["msg"]
+    assert "Network labnet was made again, but container 'web' could not be reconnected at 192.168.50.9: " \
+           "Address already in use." in msg
+    assert "The previous network was put back as it was, with its containers." in msg
+    connects_to_new = [c["ctr_id"] for c in client.api.connected_with if c["net_id"] == new_net["id"]]
+    assert connects_to_new == [ids["web"], ids["app"], ids["dyn"]]  # the failure did not stop the others
+    net = assert_as_before(client, ids)
+    assert net["IPAM"]["Config"] == EXACT_CONFIG
+    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+    assert result.result["reconnected"] == []
+
+
+def test_a_new_network_held_by_someone_else_strands_only_the_failed_container(monkeypatch, client, ipr):
+    old_id, ids = three(client)
+
+    def intruder(ctr_id, net_id, address):
+        if ctr_id == ids["web"]:
+            if not any(c["Name"] == "/intruder" for c in client.api.ctrs.values()):
+                client.api.add_container("intruder", net_id, "192.168.50.9")
+            raise APIError("Address already in use")
+
+    client.api.faults["connect_container_to_network"] = intruder
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    msg = result.result["msg"]
+    assert "now holds intruder, which is not this task's, so it was left as it is" in msg
+    assert "Stranded, attached to no network labnet: web (" in msg
+    assert "docker network connect --ip 192.168.50.9 --alias www labnet web" in msg
+    assert outcomes(result) == dict(web="stranded", dyn="converged", app="converged")
+    assert client.api.endpoint(ids["web"], "labnet") is None
+    assert [r["name"] for r in result.result["reconnected"]] == ["app", "dyn"]
+
+
+def test_a_restore_that_fails_too_names_every_stranded_container(monkeypatch, client, ipr):
+    old_id, ids = three(client)
+    client.api.fail_create = 3  # the create, the restore's create and its one retry
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    msg = result.result["msg"]
+    assert "The previous network could not be put back: could not make the previous network labnet again: " \
+           "invalid pool request." in msg
+    assert outcomes(result) == dict(web="stranded", dyn="stranded", app="stranded")
+    for name in ("web", "dyn", "app"):
+        assert "%s (could not make the previous network" % name in msg
+    assert client.api.nets == {}
+
+
+def test_recreation_in_check_mode_reports_the_outcomes_and_changes_nothing(monkeypatch, client, ipr):
+    three(client)
+    result = run(monkeypatch, ip_range="192.168.50.192/26", _ansible_check_mode=True)
+    assert outcomes(result) == dict(web="converged", dyn="converged", app="converged")
+    assert result.result["actions"][-2] == ("connect container app at 192.168.50.11 and fd00::11 with links web:site "
+                                            "with MAC 02:42:c0:a8:32:0b to labnet")
+    assert client.api.changing_calls() == []
+
+
+def test_an_engine_timeout_while_reading_fails_cleanly(monkeypatch, client, ipr):
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
+    def gone(names=None):
+        raise RequestsConnectionError("Connection aborted.")
+
+    monkeypatch.setattr(client.api, "networks", gone)
+    result = run(monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"] == "Could not list the Docker networks: Connection aborted.. Nothing was changed."

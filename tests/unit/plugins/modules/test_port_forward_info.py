@@ -234,3 +234,16 @@ def test_a_container_removed_between_list_and_inspect_is_skipped(monkeypatch):
     assert isinstance(result, ModuleExit)
     client.api.inspect_container.assert_called_once_with("b" * 64)
     assert [p["container"] for p in result.result["ports"]] == ["web"]
+
+
+def test_an_engine_that_stops_answering_fails_cleanly(monkeypatch):
+    from requests.exceptions import ReadTimeout
+
+    host, client = Host(), make_client()
+    client.api.networks.side_effect = ReadTimeout("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out.")
+    host.install(monkeypatch, client)
+    result = run_module(port_forward_info.main, {"docker_host": "unix:///t.sock", "timeout": 3}, monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"] == (
+        "Could not read the containers and networks of the Docker engine at unix:///t.sock: "
+        "UnixHTTPConnectionPool(host='localhost', port=None): Read timed out.")
