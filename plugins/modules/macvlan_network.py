@@ -315,7 +315,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.ipam_plan im
     pools_from_inspect,
     pools_to_ipam_config,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
 from ansible_collections.labnet.docker.plugins.module_utils._docker.network_endpoints import (
     CONVERGED,
     Endpoint,
@@ -329,6 +328,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.network_recr
     NetworkRecreation,
     RecreateFailed,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     NetlinkError,
     make_iproute,
@@ -493,7 +493,7 @@ class MacvlanNetwork:
         """Refuse, before any change, a network of this name that is not the task's, unless ``force``."""
         if self.params["force"]:
             return
-        problem = ownership_problem(current, driver or current.get("Driver"), self.params["labels"])
+        problem = ownership_problem(current, driver or str(current.get("Driver")), self.params["labels"])
         if problem:
             self.fail(problem)
 

@@ -30,7 +30,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.network_endp
     rollback_plan,
 )
 
-
 # What the roll-back steps that can stop it do, for its messages.
 ROLLBACK_STEPS = {
     "check_new_free": "read the network that now has the name %s",
