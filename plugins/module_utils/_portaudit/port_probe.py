@@ -26,10 +26,13 @@ SETTLE_SECONDS = 0.3
 MAX_WORKERS = 32
 
 
-def probe_targets(binding: dict) -> dict:
+def probe_targets(binding: dict, userland_proxy: bool = True, ip6_nat: bool = False) -> dict:
     """Where to connect for each path: ``{'loopback': addr|None, 'nat': addr|None}``.
 
     Only TCP bindings that Docker publishes are probed; UDP has no connection to prove anything.
+    ``::1`` is served by docker-proxy alone (IPv6 has no ``route_localnet``), so it is tried only
+    with ``userland_proxy``. The IPv6 NAT path (the network's IPv6 gateway) is tried only where
+    the engine NATs IPv6 (``ip6_nat``: ``ip6tables`` on and the container has an IPv6 address).
     """
     targets = dict(loopback=None, nat=None)
     if binding["proto"] != "tcp" or not binding["nat"]:
@@ -37,14 +40,23 @@ def probe_targets(binding: dict) -> dict:
     host_ip = binding["host_ip"]
     if host_ip in ("0.0.0.0", "127.0.0.1"):
         targets["loopback"] = "127.0.0.1"
-    elif host_ip in ("::", "::1"):
+    elif host_ip in ("::", "::1") and userland_proxy:
         targets["loopback"] = "::1"
     if ":" not in host_ip:
         if host_ip == "0.0.0.0":
             targets["nat"] = binding.get("gateway")
         elif not host_ip.startswith("127."):
             targets["nat"] = host_ip
+    elif ip6_nat and binding.get("container_ipv6"):
+        if host_ip == "::":
+            targets["nat"] = binding.get("gateway_v6")
+        elif host_ip != "::1":
+            targets["nat"] = host_ip
     return targets
+
+
+def _engine_paths(engine: dict) -> dict:
+    return dict(userland_proxy=bool(engine.get("userland_proxy", True)), ip6_nat=bool(engine.get("ip6tables")))
 
 
 def tcp_probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> tuple[bool, str | None]:
@@ -72,15 +84,19 @@ def tcp_probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> tupl
         sock.close()
 
 
-def probe_bindings(bindings: list[dict], key, timeout: float = DEFAULT_TIMEOUT) -> dict:
+def probe_bindings(bindings: list[dict], key, timeout: float = DEFAULT_TIMEOUT, engine: dict | None = None) -> dict:
     """Probe every binding by both paths; ``{key(binding): result}``.
+
+    ``engine`` (``userland_proxy``, ``ip6tables``) says which paths the engine serves; without it,
+    the defaults of :func:`probe_targets`.
 
     A result has ``loopback`` and ``nat`` (True, False, or None when that path does not apply),
     with the ``*_target`` address tried and the ``*_error`` seen.
     """
     jobs = []
     for binding in bindings:
-        for path, address in probe_targets(binding).items():
+        paths = probe_targets(binding, **_engine_paths(engine)) if engine is not None else probe_targets(binding)
+        for path, address in paths.items():
             if address:
                 jobs.append((key(binding), path, address, binding["host_port"]))
     results: dict = {key(binding): dict(loopback=None, nat=None) for binding in bindings}
