@@ -128,9 +128,12 @@ def _binding_proxy_keys(binding: dict) -> list[tuple]:
     Docker 26 and later proxy an IPv6 host address to the container's IPv6 address, 20.10 (and a
     container with no IPv6 address) to its IPv4 one.
     """
-    addresses = [target_ip(binding)] + [ip for ip in (binding["container_ip"], binding.get("container_ipv6")) if ip]
-    return [(binding["proto"], binding["host_ip"], binding["host_port"], ip, binding["container_port"])
-            for ip in dict.fromkeys(addresses)]
+    head = (binding["proto"], binding["host_ip"], binding["host_port"])
+    keys = [head + (binding["container_ip"], binding["container_port"])]
+    ipv6 = binding.get("container_ipv6")
+    if ipv6:
+        keys.insert(0 if ":" in binding["host_ip"] else 1, head + (ipv6, binding["container_port"]))
+    return keys
 
 
 def _proxy_for(proxies_by_key: dict, binding: dict) -> dict | None:

@@ -34,7 +34,7 @@ def probe_targets(binding: dict, userland_proxy: bool = True, ip6_nat: bool = Fa
     with ``userland_proxy``. The IPv6 NAT path (the network's IPv6 gateway) is tried only where
     the engine NATs IPv6 (``ip6_nat``: ``ip6tables`` on and the container has an IPv6 address).
     """
-    targets = dict(loopback=None, nat=None)
+    targets: dict[str, str | None] = {"loopback": None, "nat": None}
     if binding["proto"] != "tcp" or not binding["nat"]:
         return targets  # a port Docker does not publish (macvlan, ipvlan) has no host path to try
     host_ip = binding["host_ip"]

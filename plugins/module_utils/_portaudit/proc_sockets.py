@@ -181,10 +181,10 @@ def map_listeners(sockets: list[dict], processes: list[dict], proxy_names: tuple
                 owner[inode] = process
     listeners = []
     for sock in sockets:
-        process = owner.get(sock["inode"])
+        holder = owner.get(sock["inode"])
         listener = dict(sock)
-        listener["pid"] = process["pid"] if process else None
-        listener["process"] = process_name(process["argv"]) if process else None
+        listener["pid"] = holder["pid"] if holder else None
+        listener["process"] = process_name(holder["argv"]) if holder else None
         listeners.append(listener)
     return listeners
 
