@@ -17,8 +17,8 @@ description:
   - Reads which iptables backend (nf_tables or legacy) the host's C(iptables) command drives, and the
     C(net.ipv4.ip_forward) setting.
   - Reads the firewall rules (IPv4 and IPv6, every backend, with the wait flag) and reports Docker's firewall
-    layout as they show it (RV(firewall_layout)): the chains found, the ipsets matched, whether IPv6 is NATed,
-    and the backend. That is what M(labnet.docker.port_forward_info) audits against, and it returns the same
+    layout as they show it (RV(firewall_layout)), that is the chains found, the ipsets matched, whether IPv6 is
+    NATed, and the backend. That is what M(labnet.docker.port_forward_info) audits against, and it returns the same
     summary.
   - Never changes anything.
 author:
