@@ -20,7 +20,8 @@ from ansible_collections.labnet.docker.plugins.module_utils._portaudit import pr
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit import published_ports as pp
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-DUMPS = ["engine-26.1.5", "engine-26.1.5-no-proxy", "engine-28.5.2", "engine-28.5.2-no-proxy", "engine-28.5.2-legacy"]
+DUMPS = ["engine-26.1.5", "engine-26.1.5-no-proxy", "engine-26.1.5-legacy", "engine-28.5.2", "engine-28.5.2-no-proxy",
+         "engine-28.5.2-legacy"]
 WITH_PROXY = [dump for dump in DUMPS if "no-proxy" not in dump]
 
 
@@ -176,6 +177,7 @@ def test_docker_26_without_userland_proxy_holds_the_port_in_dockerd_too():
         ("engine-26.1.5", "docker-chain", {"DOCKER", "DOCKER-USER", "DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2"}),
         ("engine-28.5.2", "docker-forward", {"DOCKER", "DOCKER-USER", "DOCKER-FORWARD", "DOCKER-BRIDGE", "DOCKER-CT"}),
         ("engine-28.5.2-legacy", "docker-forward", {"DOCKER-FORWARD"}),
+        ("engine-26.1.5-legacy", "docker-chain", {"DOCKER", "DOCKER-USER"}),
     ],
 )
 def test_layout_of_real_engines(dump, layout, chains):
