@@ -5,7 +5,8 @@
 # Makes a minimal rootfs of SUITE with docker.io (debootstrap), runs it as a nested lab host on the
 # machine's engine (the grants of molecule/labhosts-create.yml, no network, its own cgroup parent),
 # starts that suite's dockerd with a dual-stack default bridge and ip6tables on, publishes ports from
-# three containers (default bridge, a dual-stack and an IPv4-only network), and saves, for each of
+# three containers (default bridge, a dual-stack and an IPv4-only network; a fourth sits on an internal
+# network, which publishes nothing), and saves, for each of
 # three rounds (userland-proxy on; off; on with iptables-legacy), OUTDIR/engine-<version>[-variant]/:
 # iptables-save, ip6tables-save, nft list ruleset, /proc/net/{tcp,tcp6,udp,udp6}, the processes of
 # the host's network namespace, the Engine API's containers, networks and version, and versions.txt.
@@ -63,14 +64,16 @@ lab() {
     inner 'set -e
            docker network create --ipv6 --subnet 172.30.6.0/24 --subnet fd00:6a:2::/64 lbt6a-dual >/dev/null
            docker network create --subnet 172.30.7.0/24 lbt6a-v4 >/dev/null
+           docker network create --internal --subnet 172.30.8.0/24 lbt6a-internal >/dev/null
            docker run -d --name web -p 8080:80 -p 127.0.0.1:5353:53/udp labnet/box:latest labnet-web >/dev/null
            docker run -d --name api --network lbt6a-dual -p 9000:80 -p "[::1]:9443:80" labnet/box:latest labnet-web >/dev/null
-           docker run -d --name old --network lbt6a-v4 -p 9100:80 labnet/box:latest labnet-web >/dev/null'
+           docker run -d --name old --network lbt6a-v4 -p 9100:80 labnet/box:latest labnet-web >/dev/null
+           docker run -d --name hidden --network lbt6a-internal labnet/box:latest labnet-web >/dev/null'
 }
 
 collect() {
     sleep 2
-    inner 'docker start web api old >/dev/null'
+    inner 'docker start web api old hidden >/dev/null'
     sleep 1
     "$python" "$here/tools/engine-dump-collect.py" "$name" "$work/dump"
     version=$(inner "dockerd --version" | sed -E 's/^Docker version ([0-9.]+).*/\1/')

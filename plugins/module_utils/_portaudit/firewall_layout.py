@@ -14,7 +14,7 @@ layout             what shows it
                    ``DOCKER-ISOLATION-STAGE-1``/``-2`` per bridge
 ``ipset``          Docker 28.0.0: FORWARD matches the ipset ``docker-ext-bridges-v4`` (and ``-v6``)
 ``docker-forward`` Docker 28.0.1 and later: FORWARD jumps to ``DOCKER-FORWARD``, which spreads
-                   over ``DOCKER-CT``, ``DOCKER-BRIDGE``, ``DOCKER-INTERNAL``
+                   over ``DOCKER-CT``, ``DOCKER-BRIDGE`` (and ``DOCKER-INTERNAL`` in some 28.x)
 ``nftables``       Docker's own nftables tables ``ip docker-bridges``, ``ip6 docker-bridges``
 =================  =========================================================================
 

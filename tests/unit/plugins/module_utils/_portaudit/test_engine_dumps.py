@@ -189,6 +189,17 @@ def test_layout_of_real_engines(dump, layout, chains):
     assert summary["ipsets"] == [] and summary["backend"] == engine.backend
 
 
+def test_docker_28_5_writes_an_internal_network_without_a_docker_internal_chain():
+    """28.5.2 puts an internal network's rules in DOCKER-FORWARD and DOCKER-ISOLATION-STAGE-1 (other 28.x
+    releases had a DOCKER-INTERNAL chain); the layout is the same, and the audit is not disturbed."""
+    engine = Dump("engine-28.5.2")
+    summary = fl.describe_layout(engine.rules(), engine.chains(), [engine.backend])
+    assert "DOCKER-INTERNAL" not in summary["chains"] and summary["layout"] == "docker-forward"
+    internal = [r for r in engine.rules() if r["src"] == "172.30.8.0/24"]
+    assert [(r["chain"], r["target"], "src" in r["negated"]) for r in internal] == [("DOCKER-ISOLATION-STAGE-1", "DROP", True)]
+    assert fl.layout_name(["DOCKER", "DOCKER-INTERNAL"], [], False) == "docker-forward"
+
+
 def test_layout_without_ipv6_nat():
     engine = Dump("engine-28.5.2")
     summary = fl.describe_layout(nr.parse_iptables_dump(engine.v4, "iptables-nft"),
