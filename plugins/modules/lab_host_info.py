@@ -16,6 +16,10 @@ description:
     C(dockerd) command line and its C(daemon.json).
   - Reads which iptables backend (nf_tables or legacy) the host's C(iptables) command drives, and the
     C(net.ipv4.ip_forward) setting.
+  - Reads the firewall rules (IPv4 and IPv6, every backend, with the wait flag) and reports Docker's firewall
+    layout as they show it (RV(firewall_layout)), that is the chains found, the ipsets matched, whether IPv6 is
+    NATed, and the backend. That is what M(labnet.docker.port_forward_info) audits against, and it returns the same
+    summary.
   - Never changes anything.
 author:
   - labnet.docker maintainers (@labnet)
@@ -89,6 +93,12 @@ engine:
       description: Whether dockerd writes iptables rules.
       type: bool
       sample: true
+    ip6tables:
+      description:
+        - Whether dockerd writes IPv6 NAT and filter rules, as set on its command line or in its C(daemon.json),
+          else the engine's default (on from Docker 27, off before).
+      type: bool
+      sample: false
     settings_source:
       description: Where the two settings above were read.
       type: str
@@ -110,6 +120,58 @@ firewall:
       description: The path of the iptables command.
       type: str
       sample: /usr/sbin/iptables
+firewall_layout:
+  description: Docker's firewall layout as the host's rules show it.
+  returned: success
+  type: dict
+  contains:
+    layout:
+      description:
+        - V(docker-chain) (Docker 20.10 to 27), V(ipset) (Docker 28.0.0, the ipset C(docker-ext-bridges-v4)),
+          V(docker-forward) (Docker 28.0.1 and later, C(DOCKER-FORWARD)), V(nftables) (Docker's nftables
+          backend), or null when no Docker rules were found.
+      type: str
+      sample: docker-chain
+    engines:
+      description: The engine releases that write this layout, or null.
+      type: str
+      sample: Docker 20.10 to 27
+    chains:
+      description: Every Docker chain found, in any table, backend and family.
+      type: list
+      elements: str
+      sample: [DOCKER, DOCKER-ISOLATION-STAGE-1, DOCKER-ISOLATION-STAGE-2, DOCKER-USER]
+    ipsets:
+      description: The Docker ipsets that rules match (C(docker-ext-bridges-v4) on Docker 28.0.0).
+      type: list
+      elements: str
+      sample: []
+    ipv4_nat:
+      description: Whether the IPv4 nat table holds Docker's chain or rules.
+      type: bool
+      sample: true
+    ipv6_nat:
+      description: Whether the IPv6 nat table holds Docker's chain or rules (dockerd with C(ip6tables) on).
+      type: bool
+      sample: false
+    docker_user:
+      description: Whether the C(DOCKER-USER) chain exists.
+      type: bool
+      sample: true
+    backend:
+      description: The first backend that holds Docker's rules, or null.
+      type: str
+      sample: iptables-nft
+    backends:
+      description: Every backend that holds Docker's rules; more than one means rules in two backends.
+      type: list
+      elements: str
+      sample: [iptables-nft]
+    problems:
+      description: Reads of the rules that failed (without root, for one); the summary is partial when there are any.
+      type: list
+      elements: str
+      sample: []
 kernel:
   description: Kernel facts that matter to a Docker networking lab.
   returned: success
@@ -136,8 +198,10 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.client impor
     docker_client,
     resolve_docker_host,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings, ip6tables_enabled
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_backend import iptables_backend
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_layout import layout_of
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import read_rules
 
 
 def read_sysctl(path: str) -> str | None:
@@ -173,6 +237,7 @@ class LabHostInfo:
             network_drivers=sorted((info.get("Plugins") or {}).get("Network") or []),
             userland_proxy=bool(settings["userland-proxy"]),
             iptables=bool(settings["iptables"]),
+            ip6tables=ip6tables_enabled(settings, version.get("Version")),
             settings_source=settings["source"],
         )
 
@@ -187,6 +252,7 @@ class LabHostInfo:
             changed=False,
             engine=self.engine_facts(),
             firewall=iptables_backend(self.module),
+            firewall_layout=layout_of(read_rules(self.module)),
             kernel=self.kernel_facts(),
         )
 

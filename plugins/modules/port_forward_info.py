@@ -19,11 +19,21 @@ description:
     hosts, and from this host's own non-loopback addresses. A C(docker-proxy) process per binding
     (when dockerd runs with C(userland-proxy) on, the default) carries what NAT cannot, above all
     connections to C(127.0.0.1). Killing the proxy breaks only the loopback path.
-  - Rules are read from every backend that may hold them (C(iptables-nft), C(iptables-legacy), and
-    Docker's own nftables table C(ip docker-bridges)), with the wait flag, and matched by meaning
-    (target, protocol, port, destination), never by position or chain name. So the layouts of Docker
-    20.10, of Docker 28 (with the C(DOCKER-FORWARD), C(DOCKER-BRIDGE) and C(DOCKER-CT) chains) and of
-    Docker's nftables backend all parse. Rules in more than one backend give a warning.
+  - Rules are read from every backend that may hold them (C(iptables-nft), C(iptables-legacy), their
+    C(ip6tables) twins, and Docker's own nftables tables C(ip docker-bridges) and C(ip6 docker-bridges)),
+    with the wait flag, and matched by meaning (target, protocol, port, destination), never by position or
+    chain name. So the layouts of Docker 20.10 to 27 (C(DOCKER), C(DOCKER-USER),
+    C(DOCKER-ISOLATION-STAGE-1) and C(-2)), of Docker 28.0.0 (the ipset C(docker-ext-bridges-v4)), of
+    Docker 28.0.1 and later (C(DOCKER-FORWARD), C(DOCKER-BRIDGE), C(DOCKER-CT), C(DOCKER-INTERNAL)) and of
+    Docker's nftables backend all parse, as do the print formats of iptables 1.8.10 and later. Rules in
+    more than one backend give a warning. RV(firewall_layout) says which layout was found.
+  - "IPv6: a binding on an IPv6 host address (C([::]), C([::1])) of a container that has an IPv6 address on
+    its network is checked against the ip6tables nat rules, like IPv4, when dockerd runs with C(ip6tables)
+    on (set explicitly, or the default from Docker 27). Otherwise docker-proxy carries it to the container's
+    IPv4 address, and only the proxy and the listener are checked."
+  - Since Docker 28, dockerd binds the published host port itself and hands the socket to C(docker-proxy)
+    (C(-use-listen-fd)); with C(userland-proxy=false) dockerd keeps the socket. A listener held by
+    C(dockerd) is therefore no drift.
   - "Drift codes: V(dnat_missing) (no DNAT rule for a published binding), V(proxy_missing) (userland-proxy
     is on but no C(docker-proxy) serves the binding), V(listener_missing) (a proxy runs but nothing
     listens on the port), V(stale_dnat) (a DNAT rule to an address that no running container holds),
@@ -61,9 +71,11 @@ options:
     description:
       - Also try a TCP connection to each TCP binding, from this host, by two paths. V(loopback) connects
         to C(127.0.0.1:<host port>), which only C(docker-proxy) serves (unless dockerd runs with
-        C(userland-proxy=false)). V(nat) connects to a non-loopback address of this host (the gateway
-        address of the container's network, or the binding's own host address), which the nat table's
-        C(OUTPUT) chain DNATs to the container.
+        C(userland-proxy=false)), or to C([::1]:<host port>) for an IPv6 binding when userland-proxy is on
+        (IPv6 has no C(route_localnet), so no NAT serves C(::1)). V(nat) connects to a non-loopback address of
+        this host (the IPv4 or, where the engine NATs IPv6, the IPv6 gateway address of the container's
+        network, or the binding's own host address), which the nat table's C(OUTPUT) chain DNATs to the
+        container.
       - A connection that is accepted and then closed at once without a byte counts as a failure; that is
         what C(docker-proxy) does when it cannot reach the container.
       - Only addresses of this host are contacted, and UDP bindings are not probed.
@@ -100,8 +112,7 @@ notes:
   - The container list is read before and after the kernel side. Containers that start or stop in between
     are left out of the report, and their rules and proxies are not drift, so a busy host gives no false
     alarms.
-  - Only IPv4 NAT rules are audited; bindings to an IPv6 host address are checked for their proxy and
-    listener only.
+  - V(ip_forward_off) is read from C(net.ipv4.ip_forward) only; IPv6 forwarding is not audited.
   - Reading the rules needs root, or C(CAP_NET_ADMIN).
 requirements:
   - iptables (C(iptables-nft) and/or C(iptables-legacy)), and C(nft) where Docker's nftables backend is used,
@@ -169,6 +180,12 @@ engine:
       description: Whether dockerd writes firewall rules.
       type: bool
       sample: true
+    ip6tables:
+      description:
+        - Whether dockerd writes IPv6 NAT and filter rules, as set on its command line or in its C(daemon.json),
+          else the engine's default (on from Docker 27, off before).
+      type: bool
+      sample: false
     settings_source:
       description: Where the two settings above were read.
       type: str
@@ -185,7 +202,7 @@ engine:
       elements: str
       sample: [iptables-nft]
     backends:
-      description: The number of nat and filter rules read from each backend found on the host.
+      description: The number of nat and filter rules (IPv4 and IPv6 together) read from each backend found on the host.
       type: dict
       sample: {"iptables-nft": 24, "iptables-legacy": 0}
     ip_forward:
@@ -224,7 +241,10 @@ ports:
       type: str
       sample: bridge
     container_ip:
-      description: The container's address on that network.
+      description:
+        - The container's address that the binding's traffic goes to, on that network.
+        - For a binding on an IPv6 host address, the container's IPv6 address when it has one, else its IPv4
+          address (docker-proxy then carries IPv6 to IPv4).
       type: str
       sample: 172.17.0.2
     container_port:
@@ -248,7 +268,7 @@ ports:
       type: bool
       sample: true
     dnat:
-      description: The text of the DNAT rule that forwards the binding, or null.
+      description: The text of the DNAT rule (IPv4 or IPv6) that forwards the binding, or null.
       type: str
       sample: "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80"
     dnat_backend:
@@ -278,7 +298,8 @@ ports:
     reachable:
       description:
         - With O(probe), whether a connection got through by each path (V(loopback), V(nat)); null for a path
-          that does not apply (UDP, IPv6 NAT, a loopback-only binding's NAT path).
+          that does not apply (UDP, an IPv6 binding the engine does not NAT, a loopback-only binding's NAT path,
+          C(::1) without userland-proxy).
         - Null without O(probe).
       type: dict
       sample: {"loopback": true, "nat": true}
@@ -295,6 +316,58 @@ ports:
       description: Why a binding gets no NAT, or null.
       type: str
       sample: null
+firewall_layout:
+  description: Docker's firewall layout as the rules show it, so that a user sees what the audit assumed.
+  returned: success
+  type: dict
+  contains:
+    layout:
+      description:
+        - V(docker-chain) (Docker 20.10 to 27), V(ipset) (Docker 28.0.0, the ipset C(docker-ext-bridges-v4)),
+          V(docker-forward) (Docker 28.0.1 and later, C(DOCKER-FORWARD)), V(nftables) (Docker's nftables
+          backend), or null when no Docker rules were found.
+      type: str
+      sample: docker-forward
+    engines:
+      description: The engine releases that write this layout, or null.
+      type: str
+      sample: Docker 28.0.1 and later
+    chains:
+      description: Every Docker chain found, in any table, backend and family.
+      type: list
+      elements: str
+      sample: [DOCKER, DOCKER-BRIDGE, DOCKER-CT, DOCKER-FORWARD, DOCKER-ISOLATION-STAGE-1, DOCKER-ISOLATION-STAGE-2, DOCKER-USER]
+    ipsets:
+      description: The Docker ipsets that rules match (C(docker-ext-bridges-v4) on Docker 28.0.0).
+      type: list
+      elements: str
+      sample: []
+    ipv4_nat:
+      description: Whether the IPv4 nat table holds Docker's chain or rules.
+      type: bool
+      sample: true
+    ipv6_nat:
+      description: Whether the IPv6 nat table holds Docker's chain or rules (dockerd with C(ip6tables) on).
+      type: bool
+      sample: true
+    docker_user:
+      description: Whether the C(DOCKER-USER) chain exists.
+      type: bool
+      sample: true
+    backend:
+      description: The first backend that holds Docker's rules, or null.
+      type: str
+      sample: iptables-nft
+    backends:
+      description: Every backend that holds Docker's rules.
+      type: list
+      elements: str
+      sample: [iptables-nft]
+    problems:
+      description: Reads of the rules that failed; the summary is partial when there are any.
+      type: list
+      elements: str
+      sample: []
 drift:
   description: Every problem found, each with a sentence that says what is wrong and what to do.
   returned: success, and in the failure with O(fail_on_drift)
@@ -390,7 +463,8 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.client impor
 )
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import NetnsNotFound, netns_path
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netns_enter import NetnsEnterError, enter_netns
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_settings import engine_settings, ip6tables_enabled
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_layout import layout_of
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.nat_rules import classify_rules, read_rules
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_drift import analyse_ports, binding_key
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.port_probe import probe_bindings
@@ -540,6 +614,7 @@ class PortForwardAudit:
             pid=settings["pid"],
             userland_proxy=bool(settings["userland-proxy"]),
             iptables=bool(settings["iptables"]),
+            ip6tables=ip6tables_enabled(settings, docker["version"].get("Version")),
             settings_source=settings["source"],
             backend=rules["docker_backends"][0] if rules["docker_backends"] else None,
             docker_backends=rules["docker_backends"],
@@ -566,7 +641,7 @@ class PortForwardAudit:
         probes = None
         if self.params["probe"]:
             in_scope = [binding for binding in bindings if is_selected(binding, selected)]
-            probes = probe_bindings(in_scope, binding_key, self.params["probe_timeout"])
+            probes = probe_bindings(in_scope, binding_key, self.params["probe_timeout"], engine)
 
         audit = analyse_ports(
             bindings,
@@ -580,7 +655,7 @@ class PortForwardAudit:
             selected=selected,
             rule_sources=", ".join(kernel["rules"]["backends"]) or "no firewall backend",
         )
-        return dict(changed=False, engine=engine, **audit)
+        return dict(changed=False, engine=engine, firewall_layout=layout_of(kernel["rules"]), **audit)
 
 
 def main():

@@ -61,6 +61,30 @@ def merge_engine_settings(argv: list[str] | None, daemon_json: dict | None) -> d
     return settings
 
 
+# The first engine release that writes ip6tables rules unless told not to (before, off and experimental).
+IP6TABLES_DEFAULT_ON_SINCE = 27
+
+
+def engine_major(version: str | None) -> int | None:
+    """``28.5.2+dfsg4`` as 28; None when the version does not start with a number."""
+    head = (version or "").split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def ip6tables_enabled(settings: dict, version: str | None) -> bool:
+    """Whether dockerd writes IPv6 NAT and filter rules (``ip6tables``).
+
+    Set on its command line or in daemon.json, that wins; else it is on from Docker 27, and off
+    before (20.10 to 26 need ``experimental`` for it, and default to off).
+    """
+    if settings.get("ip6tables") is not None:
+        return bool(settings["ip6tables"])
+    if settings.get("iptables") is False:
+        return False
+    major = engine_major(version)
+    return major is not None and major >= IP6TABLES_DEFAULT_ON_SINCE
+
+
 def find_dockerd_processes(proc_root: str = "/proc") -> list[tuple[int, list[str]]]:
     """(pid, argv) of every running dockerd, lowest pid first."""
     try:

@@ -4,13 +4,19 @@
 
 """Docker's port-forwarding rules, read by meaning from iptables and nftables dumps.
 
-Three engine layouts write the same meaning in different places:
+The engine layouts write the same meaning in different places (see :mod:`firewall_layout`):
 
-* Docker 20.10 (iptables): nat ``DOCKER`` chain DNAT rules, POSTROUTING MASQUERADE, filter
-  ``DOCKER`` chain ACCEPT rules;
-* Docker 28.x (iptables): the same nat rules, the filter side split over ``DOCKER-FORWARD``,
-  ``DOCKER-BRIDGE`` and ``DOCKER-CT``;
-* Docker's nftables backend: the table ``ip docker-bridges`` with ``nat-*`` and ``filter-*`` chains.
+* Docker 20.10 to 27 (iptables): nat ``DOCKER`` chain DNAT rules, POSTROUTING MASQUERADE, filter
+  ``DOCKER`` chain ACCEPT rules reached from FORWARD;
+* Docker 28.0.0: the same, with FORWARD matching the ipset ``docker-ext-bridges-v4``;
+* Docker 28.0.1 and later: the same nat rules, the filter side split over ``DOCKER-FORWARD``,
+  ``DOCKER-BRIDGE``, ``DOCKER-CT`` and ``DOCKER-INTERNAL``;
+* Docker's nftables backend: the tables ``ip docker-bridges`` and ``ip6 docker-bridges``.
+
+IPv6 rules (``ip6tables``, written when dockerd runs with ``ip6tables`` on) have the same
+shape; each rule records its ``family`` (4 or 6). iptables 1.8.10 and later print some matches
+differently (``-p tcp --dport`` with or without ``-m tcp``, quoted comments): options are read by
+name wherever they stand, so every print format parses.
 
 Every rule becomes a plain dict with the same keys (``target``, ``proto``, ``dport``, ``src``,
 ``dst``, ``to_ip``, ``to_port`` ...), so callers match on target, protocol, port and destination,
@@ -48,10 +54,11 @@ _OPTION_KEYS = {
 }
 
 
-def new_rule(backend: str, table: str | None, chain: str, text: str) -> dict:
+def new_rule(backend: str, table: str | None, chain: str, text: str, family: int = 4) -> dict:
     """An empty rule dict: every parser returns rules with exactly these keys."""
     return dict(
         backend=backend,
+        family=family,
         table=table,
         chain=chain,
         target=None,
@@ -64,6 +71,7 @@ def new_rule(backend: str, table: str | None, chain: str, text: str) -> dict:
         to_ip=None,
         to_port=None,
         negated=[],
+        match_sets=[],
         text=text,
     )
 
@@ -92,7 +100,7 @@ def split_destination(value: str | None) -> tuple[str | None, int | None]:
     return address, int(port) if port.isdigit() else None
 
 
-def parse_iptables_rule(line: str, backend: str, table: str) -> dict | None:
+def parse_iptables_rule(line: str, backend: str, table: str, family: int = 4) -> dict | None:
     """One ``-A CHAIN ...`` line (as ``iptables -S`` and ``iptables-save`` print it) as a rule dict."""
     tokens = line.split()
     if '"' in line or "'" in line:  # quoted comments: rare, and shlex is slow
@@ -102,7 +110,7 @@ def parse_iptables_rule(line: str, backend: str, table: str) -> dict | None:
             pass
     if len(tokens) < 2 or tokens[0] != "-A":
         return None
-    rule = new_rule(backend, table, tokens[1], line.strip())
+    rule = new_rule(backend, table, tokens[1], line.strip(), family)
     negate = False
     i = 2
     while i < len(tokens):
@@ -110,6 +118,11 @@ def parse_iptables_rule(line: str, backend: str, table: str) -> dict | None:
         i += 1
         if token == "!":
             negate = True
+            continue
+        if token == "--match-set" and i < len(tokens):
+            rule["match_sets"].append(tokens[i])  # -m set --match-set NAME dst
+            i += 1
+            negate = False
             continue
         key = _OPTION_KEYS.get(token)
         if key and i < len(tokens):
@@ -126,10 +139,11 @@ def parse_iptables_rule(line: str, backend: str, table: str) -> dict | None:
     return rule
 
 
-def parse_iptables_dump(text: str, backend: str, table: str | None = None) -> list[dict]:
+def parse_iptables_dump(text: str, backend: str, table: str | None = None, family: int = 4) -> list[dict]:
     """Rules of an ``iptables-save`` dump (tables marked ``*nat``) or of ``iptables -t TABLE -S``.
 
     ``table`` names the table of ``-S`` output, which does not say it; ``*table`` lines win.
+    ``family`` is 6 for ``ip6tables`` output.
     """
     rules = []
     current = table
@@ -137,10 +151,27 @@ def parse_iptables_dump(text: str, backend: str, table: str | None = None) -> li
         if line.startswith("*"):
             current = line[1:].strip()
         elif line.startswith("-A ") and current:
-            rule = parse_iptables_rule(line, backend, current)
+            rule = parse_iptables_rule(line, backend, current, family)
             if rule:
                 rules.append(rule)
     return rules
+
+
+def declared_chains(text: str, table: str | None = None) -> list[tuple[str, str]]:
+    """(table, chain) of every user chain a dump declares: ``-N CHAIN`` (``-S``) or ``:CHAIN - [0:0]``
+    (``iptables-save``). Empty chains (Docker 28's ``DOCKER-USER``) show only there."""
+    chains = []
+    current = table
+    for line in (text or "").splitlines():
+        if line.startswith("*"):
+            current = line[1:].strip()
+        elif line.startswith("-N ") and current:
+            chains.append((current, line[3:].strip()))
+        elif line.startswith(":") and current:
+            name, _sep, policy = line[1:].partition(" ")
+            if policy.startswith("-"):
+                chains.append((current, name))
+    return chains
 
 
 # nftables --------------------------------------------------------------------------------------
@@ -190,7 +221,7 @@ def parse_nft_rule(nft_rule: dict, backend: str = "nftables") -> dict:
     """One rule object of ``nft -j list ruleset`` as a rule dict, with a readable ``text``."""
     chain = nft_rule.get("chain", "")
     table = chain.split("-", 1)[0] if chain.split("-", 1)[0] in ("nat", "filter", "raw") else nft_rule.get("table")
-    rule = new_rule(backend, table, chain, "")
+    rule = new_rule(backend, table, chain, "", 6 if nft_rule.get("family") == "ip6" else 4)
     words: list[str] = []
     for expr in nft_rule.get("expr") or []:
         if "match" in expr:
@@ -259,7 +290,7 @@ def is_docker_dnat(rule: dict) -> bool:
     nested lab host, say) the outer engine redirects DNS to its embedded resolver at 127.0.0.11.
     """
     return (rule["target"] == "DNAT" and rule["table"] == "nat" and rule["to_ip"] is not None
-            and not rule["to_ip"].startswith("127."))
+            and not rule["to_ip"].startswith("127.") and rule["to_ip"] != "::1")
 
 
 def is_masquerade(rule: dict) -> bool:
@@ -294,8 +325,13 @@ def holds_docker_rules(rules: list[dict]) -> bool:
 
 # reading the host --------------------------------------------------------------------------------
 
-# The iptables commands that name their backend (iptables 1.8 and later); each is also the backend's name.
-IPTABLES_COMMANDS = ("iptables-nft", "iptables-legacy")
+# The iptables commands that name their backend (iptables 1.8 and later): (backend, command, family).
+IPTABLES_COMMANDS = (
+    ("iptables-nft", "iptables-nft", 4),
+    ("iptables-legacy", "iptables-legacy", 4),
+    ("iptables-nft", "ip6tables-nft", 6),
+    ("iptables-legacy", "ip6tables-legacy", 6),
+)
 RULE_TABLES = ("nat", "filter")
 # iptables' own backend names, as ``iptables -V`` prints them, and ours.
 BACKEND_NAMES = {"nf_tables": "iptables-nft", "legacy": "iptables-legacy"}
@@ -305,59 +341,82 @@ def _run(module, argv: list[str]) -> tuple[int, str, str]:
     return module.run_command(argv, environ_update={"LANG": "C"}, expand_user_and_vars=False)
 
 
-def read_iptables_backend(module, binary: str, backend: str) -> tuple[list[dict], str | None]:
-    """nat and filter rules of one iptables backend, read with the wait flag (``-w``).
+def read_iptables_backend(module, binary: str, backend: str, family: int = 4) -> tuple[list[dict], list[dict], str | None]:
+    """nat and filter rules of one iptables backend and family, read with the wait flag (``-w``).
 
-    Returns (rules, problem): a table that does not exist in that backend is empty, not an error.
+    Returns (rules, chains, problem): ``chains`` are the user chains declared (``-N``), as dicts
+    with ``backend``, ``family``, ``table`` and ``chain``. A table that does not exist in that
+    backend is empty, not an error.
     """
     rules: list[dict] = []
+    chains: list[dict] = []
     for table in RULE_TABLES:
         rc, out, err = _run(module, [binary, "-w", "5", "-t", table, "-S"])
         if rc != 0:
             text = (err or out).strip()
             if "does not exist" in text:
                 continue  # the kernel has no such table in this backend: it holds no rules
-            return rules, "%s -w 5 -t %s -S failed (rc=%s): %s" % (binary, table, rc, text)
-        rules.extend(parse_iptables_dump(out, backend, table))
-    return rules, None
+            return rules, chains, "%s -w 5 -t %s -S failed (rc=%s): %s" % (binary, table, rc, text)
+        rules.extend(parse_iptables_dump(out, backend, table, family))
+        chains.extend(dict(backend=backend, family=family, table=name, chain=chain)
+                      for name, chain in declared_chains(out, table))
+    return rules, chains, None
+
+
+def _iptables_binaries(module) -> list[tuple[str, str, int]]:
+    """(backend, path, family) of every iptables command on the host."""
+    found = [(backend, module.get_bin_path(command), family) for backend, command, family in IPTABLES_COMMANDS]
+    binaries = [(backend, path, family) for backend, path, family in found if path]
+    if binaries:
+        return binaries
+    # iptables before 1.8 has one command per family, and ``iptables -V`` says which backend it drives.
+    plain = iptables_backend(module)
+    if not plain["path"]:
+        return []
+    backend = BACKEND_NAMES.get(plain["backend"], "iptables-legacy")
+    binaries = [(backend, plain["path"], 4)]
+    ip6 = module.get_bin_path("ip6tables")
+    if ip6:
+        binaries.append((backend, ip6, 6))
+    return binaries
+
+
+def _read_nft(module, backends: dict, problems: list[str]) -> None:
+    nft = module.get_bin_path("nft")
+    if not nft:
+        return
+    rc, out, err = _run(module, [nft, "-j", "list", "ruleset"])
+    if rc != 0:
+        problems.append("nft -j list ruleset failed (rc=%s): %s" % (rc, (err or out).strip()))
+        return
+    try:
+        if nft_has_table(out):
+            backends["nftables"] = parse_nft_ruleset(out)
+    except ValueError as exc:
+        problems.append("nft -j list ruleset printed no valid JSON: %s" % exc)
 
 
 def read_rules(module) -> dict:
-    """One read of every backend that may hold Docker's rules on the managed host.
+    """One read of every backend that may hold Docker's rules on the managed host, IPv4 and IPv6.
 
-    Returns ``rules`` (all of them, each tagged with its backend), ``backends`` (rule counts by
-    backend), ``docker_backends`` (the backends that hold Docker's rules) and ``problems``.
+    Returns ``rules`` (all of them, each tagged with its backend and family), ``chains`` (the user
+    chains declared, see :func:`read_iptables_backend`), ``backends`` (rule counts by backend, both
+    families together), ``docker_backends`` (the backends that hold Docker's rules) and ``problems``.
     """
-    rules: list[dict] = []
     backends: dict = {}
+    chains: list[dict] = []
     problems: list[str] = []
-    binaries = [(name, module.get_bin_path(name)) for name in IPTABLES_COMMANDS]
-    binaries = [(name, binary) for name, binary in binaries if binary]
-    if not binaries:
-        # iptables before 1.8 has one command, and ``iptables -V`` says which backend it drives.
-        plain = iptables_backend(module)
-        if plain["path"]:
-            binaries = [(BACKEND_NAMES.get(plain["backend"], "iptables-legacy"), plain["path"])]
-    for backend, binary in binaries:
-        backend_rules, problem = read_iptables_backend(module, binary, backend)
+    for backend, binary, family in _iptables_binaries(module):
+        backend_rules, backend_chains, problem = read_iptables_backend(module, binary, backend, family)
         if problem:
             problems.append(problem)
-        backends[backend] = backend_rules
-    nft = module.get_bin_path("nft")
-    if nft:
-        rc, out, err = _run(module, [nft, "-j", "list", "ruleset"])
-        if rc == 0:
-            try:
-                if nft_has_table(out):
-                    backends["nftables"] = parse_nft_ruleset(out)
-            except ValueError as exc:
-                problems.append("nft -j list ruleset printed no valid JSON: %s" % exc)
-        else:
-            problems.append("nft -j list ruleset failed (rc=%s): %s" % (rc, (err or out).strip()))
-    for backend_rules in backends.values():
-        rules.extend(backend_rules)
+        backends.setdefault(backend, []).extend(backend_rules)
+        chains.extend(backend_chains)
+    _read_nft(module, backends, problems)
+    rules = [rule for backend_rules in backends.values() for rule in backend_rules]
     return dict(
         rules=rules,
+        chains=chains,
         backends={backend: len(backend_rules) for backend, backend_rules in backends.items()},
         docker_backends=[backend for backend, backend_rules in backends.items() if holds_docker_rules(backend_rules)],
         problems=problems,

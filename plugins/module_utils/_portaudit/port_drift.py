@@ -12,10 +12,9 @@ ports times rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping, Sequence
 
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import PublishedBinding, is_selected
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import is_selected
 
 WILDCARDS = ("0.0.0.0", "::")
 
@@ -37,7 +36,29 @@ def binding_label(binding: dict) -> str:
 
 
 def is_ipv6(address: str | None) -> bool:
-    return bool(address) and ":" in str(address)
+    return bool(address and ":" in address)
+
+
+def target_ip(binding: dict) -> str | None:
+    """The container address a binding's traffic goes to.
+
+    A binding on an IPv6 host address (``::``, ``::1``) goes to the container's IPv6 address on
+    that network when it has one (dockerd then writes an ip6tables DNAT rule, and its docker-proxy
+    names that address); otherwise docker-proxy carries it to the IPv4 address, with no NAT.
+    """
+    if is_ipv6(binding["host_ip"]) and binding.get("container_ipv6"):
+        return binding["container_ipv6"]
+    return binding["container_ip"]
+
+
+def nat_expected(binding: dict, engine: dict) -> bool:
+    """Whether dockerd writes a DNAT rule for this binding: ``iptables`` for IPv4 host addresses,
+    ``ip6tables`` for IPv6 ones on a network where the container has an IPv6 address."""
+    if not binding["nat"]:
+        return False
+    if is_ipv6(binding["host_ip"]):
+        return bool(engine.get("ip6tables")) and bool(binding.get("container_ipv6"))
+    return bool(engine.get("iptables"))
 
 
 def _index(items, key):
@@ -52,7 +73,7 @@ class RuleIndex:
 
     def __init__(self, classified: dict):
         self.dnat = classified.get("dnat") or []
-        self.dnat_by_port = _index(self.dnat, lambda rule: (rule["proto"], rule["dport"]))
+        self.dnat_by_port = _index(self.dnat, lambda rule: (rule.get("family", 4), rule["proto"], rule["dport"]))
         masquerade = classified.get("masquerade") or []
         self.masquerade_sources = {rule["src"] for rule in masquerade if rule["src"] and "src" not in rule["negated"]}
         self.hairpin = {
@@ -66,9 +87,10 @@ class RuleIndex:
         self.accept = {(rule["dst"], rule["proto"], rule["dport"]) for rule in classified.get("accept") or []}
 
     def dnat_for(self, binding: dict) -> dict | None:
-        """The DNAT rule that forwards this binding: same protocol, host port, destination."""
-        for rule in self.dnat_by_port.get((binding["proto"], binding["host_port"]), ()):
-            if rule["to_ip"] != binding["container_ip"]:
+        """The DNAT rule that forwards this binding: same family, protocol, host port, destination."""
+        family = 6 if is_ipv6(binding["host_ip"]) else 4
+        for rule in self.dnat_by_port.get((family, binding["proto"], binding["host_port"]), ()):
+            if rule["to_ip"] != target_ip(binding):
                 continue
             if rule["to_port"] not in (None, binding["container_port"]):
                 continue
@@ -80,7 +102,7 @@ class RuleIndex:
 
     def hairpin_for(self, binding: dict) -> bool:
         return (
-            (binding["container_ip"], binding["proto"], binding["container_port"]) in self.hairpin
+            (target_ip(binding), binding["proto"], binding["container_port"]) in self.hairpin
             or binding["bridge"] in self.local_masquerade_bridges
         )
 
@@ -98,8 +120,29 @@ def _find_listener(listeners_by_port: dict, binding: dict) -> dict | None:
     return None
 
 
-def _proxy_key(item: Mapping[str, Any]) -> tuple:
+def _proxy_key(item: dict) -> tuple:
     return (item["proto"], item["host_ip"], item["host_port"], item["container_ip"], item["container_port"])
+
+
+def _binding_proxy_keys(binding: Mapping[str, Any]) -> list[tuple]:
+    """The keys of the docker-proxy that may serve a binding: to its IPv4 or its IPv6 address.
+
+    Docker 26 and later proxy an IPv6 host address to the container's IPv6 address, 20.10 (and a
+    container with no IPv6 address) to its IPv4 one.
+    """
+    head = (binding["proto"], binding["host_ip"], binding["host_port"])
+    keys = [head + (binding["container_ip"], binding["container_port"])]
+    ipv6 = binding.get("container_ipv6")
+    if ipv6:
+        keys.insert(0 if ":" in binding["host_ip"] else 1, head + (ipv6, binding["container_port"]))
+    return keys
+
+
+def _proxy_for(proxies_by_key: dict, binding: dict) -> dict | None:
+    for key in _binding_proxy_keys(binding):
+        if key in proxies_by_key:
+            return proxies_by_key[key]
+    return None
 
 
 def drift_entry(problem: str, message: str, binding: dict | None = None, **extra) -> dict:
@@ -130,7 +173,8 @@ def _probe_failed(probe: dict | None) -> bool:
     return bool(tried) and not any(tried)
 
 
-def _probe_details(probe: dict) -> str:
+def _probe_details(probe: dict | None) -> str:
+    probe = probe or {}
     parts = []
     for path, label in (("loopback", "from loopback"), ("nat", "from a host address, by NAT")):
         if probe.get(path) is False:
@@ -138,27 +182,30 @@ def _probe_details(probe: dict) -> str:
     return "; ".join(parts)
 
 
-def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, probe, rule_sources):
-    """One port of the result, and its drift entries."""
+def _subnet_of(binding: dict, address: str | None) -> str | None:
+    return binding.get("subnet_v6") if is_ipv6(address) else binding["subnet"]
+
+
+def _address_label(address: str, port: int) -> str:
+    return "[%s]:%s" % (address, port) if is_ipv6(address) else "%s:%s" % (address, port)
+
+
+def _binding_drift(binding: dict, found: dict, engine: dict, probe: dict | None, rule_sources: str) -> list[dict]:
+    """The drift entries of one binding, given what was found for it (``dnat``, ``proxy``, ``listener``)."""
     label = binding_label(binding)
     name = binding["container"]
-    # The nat table read here is IPv4's: IPv6 host addresses are carried by docker-proxy alone.
-    ipv4_nat = binding["nat"] and not is_ipv6(binding["host_ip"])
-    nat_expected = bool(engine.get("iptables")) and ipv4_nat
-    proxy_expected = bool(engine.get("userland_proxy")) and binding["nat"]
-    dnat = rules.dnat_for(binding) if ipv4_nat else None
-    proxy = proxies_by_key.get(_proxy_key(binding))
-    listener = _find_listener(listeners_by_port, binding)
+    target = binding["container_ip"]
+    dnat, proxy = found["dnat"], found["proxy"]
     drift = []
-    if nat_expected and dnat is None:
+    if nat_expected(binding, engine) and dnat is None:
         drift.append(drift_entry(
             "dnat_missing",
-            "Container %s publishes %s, but no DNAT rule forwards %s port %s to %s:%s (read from %s): "
+            "Container %s publishes %s, but no %s DNAT rule forwards %s port %s to %s (read from %s): "
             "connections from other hosts do not arrive. Restart the container so that Docker writes the "
             "rule again, and find what removed it (a firewall reload that flushed the nat table?)."
-            % (name, label, binding["proto"], binding["host_port"], binding["container_ip"],
-               binding["container_port"], rule_sources), binding))
-    if proxy_expected and proxy is None:
+            % (name, label, "IPv6 (ip6tables)" if is_ipv6(target) else "IPv4", binding["proto"],
+               binding["host_port"], _address_label(target, binding["container_port"]), rule_sources), binding))
+    if engine.get("userland_proxy") and binding["nat"] and proxy is None:
         drift.append(drift_entry(
             "proxy_missing",
             "Container %s publishes %s and dockerd runs with userland-proxy on, but no docker-proxy serves it: "
@@ -166,7 +213,7 @@ def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, pr
             "(docker restart %s) to get a new proxy."
             % (name, label, ", while other hosts still get through by the DNAT rule" if dnat else "", name),
             binding))
-    if proxy is not None and listener is None:
+    if proxy is not None and found["listener"] is None:
         drift.append(drift_entry(
             "listener_missing",
             "docker-proxy (pid %s) serves %s for container %s, but no socket listens on that address and port: "
@@ -178,21 +225,29 @@ def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, pr
             "No connection reached container %s through %s: %s. Check the drift above for this port, "
             "and that the container's service listens on port %s."
             % (name, label, _probe_details(probe), binding["container_port"]), binding))
-    return _port_record(binding, rules, ipv4_nat, dnat, proxy, listener, probe, drift), drift
+    return drift
 
 
-def _port_record(binding, rules, ipv4_nat: bool, dnat, proxy, listener, probe, drift: list) -> dict:
-    """One entry of the result's ``ports``: the binding with what the host has for it."""
-    if not binding["nat"]:
-        status = "no_nat"
-    else:
-        status = "drift" if drift else "ok"
-    return dict(
+def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, probe, rule_sources):
+    """One port of the result, and its drift entries.
+
+    The port and its drift name the container address the traffic goes to (:func:`target_ip`):
+    the IPv6 one for an IPv6 binding that Docker NATs.
+    """
+    target = target_ip(binding)
+    shown = dict(binding, container_ip=target)
+    dnat = rules.dnat_for(binding) if binding["nat"] else None
+    proxy = _proxy_for(proxies_by_key, binding)
+    listener = _find_listener(listeners_by_port, binding)
+    drift = _binding_drift(shown, dict(dnat=dnat, proxy=proxy, listener=listener), engine, probe, rule_sources)
+    # MASQUERADE and hairpin rules exist where Docker NATs the binding's family.
+    nat_family = binding["nat"] and (not is_ipv6(binding["host_ip"]) or bool(binding.get("container_ipv6")))
+    port = dict(
         container=binding["container"],
         container_id=binding["container_id"],
         network=binding["network"],
         network_driver=binding["network_driver"],
-        container_ip=binding["container_ip"],
+        container_ip=target,
         container_port=binding["container_port"],
         proto=binding["proto"],
         host_ip=binding["host_ip"],
@@ -200,16 +255,17 @@ def _port_record(binding, rules, ipv4_nat: bool, dnat, proxy, listener, probe, d
         nat=binding["nat"],
         dnat=dnat["text"] if dnat else None,
         dnat_backend=dnat["backend"] if dnat else None,
-        masquerade=binding["subnet"] in rules.masquerade_sources if ipv4_nat else False,
-        hairpin=rules.hairpin_for(binding) if ipv4_nat else False,
-        filter_accept=(binding["container_ip"], binding["proto"], binding["container_port"]) in rules.accept,
+        masquerade=_subnet_of(binding, target) in rules.masquerade_sources if nat_family else False,
+        hairpin=rules.hairpin_for(binding) if nat_family else False,
+        filter_accept=(target, binding["proto"], binding["container_port"]) in rules.accept,
         proxy=proxy["pid"] if proxy else None,
         listener=dict(pid=listener["pid"], process=listener["process"], address=listener["address"]) if listener else None,
         reachable=dict(loopback=probe.get("loopback"), nat=probe.get("nat")) if probe else None,
-        status=status,
+        status="no_nat" if not binding["nat"] else ("drift" if drift else "ok"),
         problems=[entry["problem"] for entry in drift],
         note=binding["note"],
     )
+    return port, drift
 
 
 def binding_key(binding: Mapping[str, Any]) -> tuple:
@@ -217,7 +273,7 @@ def binding_key(binding: Mapping[str, Any]) -> tuple:
 
 
 def _host_wide_drift(rules, proxies: list[dict], addresses: set, binding_keys: set, host_wide) -> list[dict]:
-    """DNAT rules to addresses no container holds, and proxies for bindings no container publishes."""
+    """Drift that belongs to no binding: DNAT rules to addresses no container holds, proxies nobody publishes."""
     drift = []
     for rule in rules.dnat:
         if rule["to_ip"] not in addresses and host_wide(rule["proto"], rule["dport"]):
@@ -229,7 +285,6 @@ def _host_wide_drift(rules, proxies: list[dict], addresses: set, binding_keys: s
                 % (rule["proto"], rule["dport"], rule["to_ip"], rule["to_port"], rule["text"], rule["backend"]),
                 proto=rule["proto"], host_port=rule["dport"], container_ip=rule["to_ip"],
                 container_port=rule["to_port"], host_ip=rule["dst"], rule=rule["text"], backend=rule["backend"]))
-
     for proxy in proxies:
         if _proxy_key(proxy) not in binding_keys and host_wide(proxy["proto"], proxy["host_port"]):
             drift.append(drift_entry(
@@ -242,7 +297,7 @@ def _host_wide_drift(rules, proxies: list[dict], addresses: set, binding_keys: s
 
 
 def analyse_ports(
-    bindings: list[PublishedBinding],
+    bindings: Sequence[Mapping[str, Any]],
     classified_rules: dict,
     proxies: list[dict],
     listeners: list[dict],
@@ -251,7 +306,7 @@ def analyse_ports(
     probes: dict | None = None,
     selected: list[str] | None = None,
     rule_sources: str = "the nat table",
-    transient_bindings: list[PublishedBinding] | None = None,
+    transient_bindings: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict:
     """Audit every binding against the rules, proxies, listeners and (optional) probes.
 
@@ -262,11 +317,12 @@ def analyse_ports(
     was read: they are not reported, and their rules and proxies are not drift. Returns ``ports``,
     ``drift`` and ``counts``.
     """
-    transient_bindings = transient_bindings or []
+    transient_bindings = list(transient_bindings or [])
+    every_binding = list(bindings) + transient_bindings
     rules = RuleIndex(classified_rules)
     probes = probes or {}
     addresses = set(container_addresses or ())
-    addresses |= {ip for b in bindings + transient_bindings for ip in b.get("container_ips") or ()}
+    addresses |= {ip for b in every_binding for ip in b.get("container_ips") or ()}
     proxies_by_key = {_proxy_key(proxy): proxy for proxy in proxies}
     listeners_by_port = _index(listeners, lambda listener: (listener["proto"], listener["port"]))
 
@@ -284,7 +340,7 @@ def analyse_ports(
     def host_wide(proto, host_port):
         return not selected or (proto, host_port) in scope_ports
 
-    binding_keys = {_proxy_key(binding) for binding in bindings + transient_bindings}
+    binding_keys = {key for binding in every_binding for key in _binding_proxy_keys(binding)}
     drift.extend(_host_wide_drift(rules, proxies, addresses, binding_keys, host_wide))
 
     nat_ports = [port for port in ports if port["nat"]]

@@ -18,11 +18,8 @@ the probes run side by side.
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-from ansible_collections.labnet.docker.plugins.module_utils._portaudit.published_ports import PublishedBinding
+from typing import Any, Mapping, Sequence
 
 DEFAULT_TIMEOUT = 2.0
 # How long a connected probe waits to see whether the far end closes at once.
@@ -30,25 +27,37 @@ SETTLE_SECONDS = 0.3
 MAX_WORKERS = 32
 
 
-def probe_targets(binding: Mapping[str, Any]) -> dict:
+def probe_targets(binding: Mapping[str, Any], userland_proxy: bool = True, ip6_nat: bool = False) -> dict:
     """Where to connect for each path: ``{'loopback': addr|None, 'nat': addr|None}``.
 
     Only TCP bindings that Docker publishes are probed; UDP has no connection to prove anything.
+    ``::1`` is served by docker-proxy alone (IPv6 has no ``route_localnet``), so it is tried only
+    with ``userland_proxy``. The IPv6 NAT path (the network's IPv6 gateway) is tried only where
+    the engine NATs IPv6 (``ip6_nat``: ``ip6tables`` on and the container has an IPv6 address).
     """
-    targets: dict[str, str | None] = dict(loopback=None, nat=None)
+    targets: dict[str, str | None] = {"loopback": None, "nat": None}
     if binding["proto"] != "tcp" or not binding["nat"]:
         return targets  # a port Docker does not publish (macvlan, ipvlan) has no host path to try
     host_ip = binding["host_ip"]
     if host_ip in ("0.0.0.0", "127.0.0.1"):
         targets["loopback"] = "127.0.0.1"
-    elif host_ip in ("::", "::1"):
+    elif host_ip in ("::", "::1") and userland_proxy:
         targets["loopback"] = "::1"
     if ":" not in host_ip:
         if host_ip == "0.0.0.0":
             targets["nat"] = binding.get("gateway")
         elif not host_ip.startswith("127."):
             targets["nat"] = host_ip
+    elif ip6_nat and binding.get("container_ipv6"):
+        if host_ip == "::":
+            targets["nat"] = binding.get("gateway_v6")
+        elif host_ip != "::1":
+            targets["nat"] = host_ip
     return targets
+
+
+def _engine_paths(engine: dict) -> dict:
+    return dict(userland_proxy=bool(engine.get("userland_proxy", True)), ip6_nat=bool(engine.get("ip6tables")))
 
 
 def tcp_probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> tuple[bool, str | None]:
@@ -76,15 +85,19 @@ def tcp_probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> tupl
         sock.close()
 
 
-def probe_bindings(bindings: list[PublishedBinding], key, timeout: float = DEFAULT_TIMEOUT) -> dict:
+def probe_bindings(bindings: Sequence[Mapping[str, Any]], key, timeout: float = DEFAULT_TIMEOUT, engine: dict | None = None) -> dict:
     """Probe every binding by both paths; ``{key(binding): result}``.
+
+    ``engine`` (``userland_proxy``, ``ip6tables``) says which paths the engine serves; without it,
+    the defaults of :func:`probe_targets`.
 
     A result has ``loopback`` and ``nat`` (True, False, or None when that path does not apply),
     with the ``*_target`` address tried and the ``*_error`` seen.
     """
     jobs = []
     for binding in bindings:
-        for path, address in probe_targets(binding).items():
+        paths = probe_targets(binding, **_engine_paths(engine)) if engine is not None else probe_targets(binding)
+        for path, address in paths.items():
             if address:
                 jobs.append((key(binding), path, address, binding["host_port"]))
     results: dict = {key(binding): dict(loopback=None, nat=None) for binding in bindings}

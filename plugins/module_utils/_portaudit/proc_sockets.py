@@ -166,12 +166,19 @@ def find_proxies(processes: list[dict], proxy_names: tuple = (PROXY_NAME,)) -> l
     return proxies
 
 
-def map_listeners(sockets: list[dict], processes: list[dict]) -> list[dict]:
-    """``sockets`` with the pid and process name that hold each (``None`` when no process shows it)."""
+def map_listeners(sockets: list[dict], processes: list[dict], proxy_names: tuple = (PROXY_NAME,)) -> list[dict]:
+    """``sockets`` with the pid and process name that hold each (``None`` when no process shows it).
+
+    Since Docker 28, dockerd binds a published port itself and hands the socket to docker-proxy
+    (``-use-listen-fd``); with ``userland-proxy: false`` it keeps it. When several processes hold
+    one socket, a docker-proxy is named, else the first process that holds it.
+    """
     owner: dict[int, dict] = {}
     for process in processes:
+        is_proxy = process_name(process["argv"]) in proxy_names
         for inode in process["socket_inodes"]:
-            owner.setdefault(inode, process)
+            if inode not in owner or (is_proxy and process_name(owner[inode]["argv"]) not in proxy_names):
+                owner[inode] = process
     listeners = []
     for sock in sockets:
         holder = owner.get(sock["inode"])
@@ -196,7 +203,7 @@ def read_proc(proc_root: str = "/proc", proxy_names: tuple = (PROXY_NAME,)) -> d
     processes = read_processes(proc_root, own_netns)
     return dict(
         proxies=find_proxies(processes, proxy_names),
-        listeners=map_listeners(read_listening_sockets(os.path.join(proc_root, "net")), processes),
+        listeners=map_listeners(read_listening_sockets(os.path.join(proc_root, "net")), processes, proxy_names),
     )
 
 

@@ -14,7 +14,7 @@ that get no NAT, which is how Docker treats them. Pure functions over the API's 
 from __future__ import annotations
 
 import ipaddress
-from typing import TypedDict
+from typing import Any, Mapping, TypedDict
 
 # Network drivers whose published ports Docker carries with DNAT rules and docker-proxy.
 NAT_DRIVERS = ("bridge",)
@@ -34,7 +34,7 @@ def names_container(wanted: str, name: str, container_id: str) -> bool:
     return container_id.startswith(wanted) or (len(wanted) > len(container_id) and wanted.startswith(container_id))
 
 
-def is_selected(binding: PublishedBinding, selected: list[str] | None) -> bool:
+def is_selected(binding: Mapping[str, Any], selected: list[str] | None) -> bool:
     """Whether a binding belongs to one of the ``selected`` containers (all, when none is given)."""
     return not selected or any(names_container(w, binding["container"], binding["container_id"]) for w in selected)
 
@@ -57,15 +57,20 @@ def bridge_name(network: dict) -> str | None:
     return options.get("com.docker.network.bridge.name") or "br-%s" % (network.get("Id") or "")[:12]
 
 
+def _subnet(address: str | None, prefix_len) -> str | None:
+    """``172.17.0.2`` and 16 as ``172.17.0.0/16``; None without both."""
+    if not address or not prefix_len:
+        return None
+    return str(ipaddress.ip_interface("%s/%s" % (address, prefix_len)).network)
+
+
 def _endpoints(summary: dict, networks_by_id: dict) -> list[dict]:
     """The container's network endpoints, NAT networks first, each with its driver and subnet."""
     endpoints = []
     for name, settings in sorted(((summary.get("NetworkSettings") or {}).get("Networks") or {}).items()):
         network = networks_by_id.get(settings.get("NetworkID")) or {}
         ip = settings.get("IPAddress") or None
-        subnet = None
-        if ip and settings.get("IPPrefixLen"):
-            subnet = str(ipaddress.ip_interface("%s/%s" % (ip, settings["IPPrefixLen"])).network)
+        ipv6 = settings.get("GlobalIPv6Address") or None
         endpoints.append(
             dict(
                 network=name,
@@ -73,7 +78,10 @@ def _endpoints(summary: dict, networks_by_id: dict) -> list[dict]:
                 bridge=bridge_name(network) if network else ("docker0" if name == "bridge" else None),
                 ip=ip,
                 gateway=settings.get("Gateway") or None,
-                subnet=subnet,
+                subnet=_subnet(ip, settings.get("IPPrefixLen")),
+                ipv6=ipv6,
+                gateway_v6=settings.get("IPv6Gateway") or None,
+                subnet_v6=_subnet(ipv6, settings.get("GlobalIPv6PrefixLen")),
             )
         )
     endpoints.sort(key=lambda endpoint: endpoint["driver"] not in NAT_DRIVERS)
@@ -102,9 +110,12 @@ class PublishedBinding(TypedDict):
     network_driver: str | None
     bridge: str | None
     container_ip: str | None
+    container_ipv6: str | None
     container_ips: list[str]
     subnet: str | None
+    subnet_v6: str | None
     gateway: str | None
+    gateway_v6: str | None
     container_port: int
     proto: str
     host_ip: str
@@ -125,9 +136,12 @@ def _binding(summary, endpoint, proto, container_port, host_ip, host_port, all_i
         network_driver=endpoint["driver"] if endpoint else None,
         bridge=endpoint["bridge"] if endpoint else None,
         container_ip=endpoint["ip"] if endpoint else None,
+        container_ipv6=endpoint["ipv6"] if endpoint else None,
         container_ips=all_ips,
         subnet=endpoint["subnet"] if endpoint else None,
+        subnet_v6=endpoint["subnet_v6"] if endpoint else None,
         gateway=endpoint["gateway"] if endpoint else None,
+        gateway_v6=endpoint["gateway_v6"] if endpoint else None,
         container_port=int(container_port),
         proto=proto,
         host_ip=host_ip or "0.0.0.0",
@@ -149,7 +163,7 @@ def bindings_from_containers(
     bindings: list[PublishedBinding] = []
     for summary in summaries:
         endpoints = _endpoints(summary, networks_by_id)
-        all_ips = [endpoint["ip"] for endpoint in endpoints if endpoint["ip"]]
+        all_ips = [ip for endpoint in endpoints for ip in (endpoint["ip"], endpoint["ipv6"]) if ip]
         endpoint = endpoints[0] if endpoints else None
         seen = set()
         for port in summary.get("Ports") or []:

@@ -35,8 +35,9 @@ def table_of(dump, table):
 class Host:
     """The managed host's commands and /proc, as the module sees them: records every command."""
 
-    def __init__(self, legacy_filter="", with_proxy=True):
+    def __init__(self, legacy_filter="", with_proxy=True, ip6_nat=None):
         self.calls = []
+        self.ip6_nat = ip6_nat  # ip6tables-nft -t nat -S output; None: no ip6tables on the host
         self.warnings = []
         self.outputs = {
             ("/usr/sbin/iptables-nft", "-w", "5", "-t", "nat", "-S"): (0, table_of(NAT_DUMP, "nat"), ""),
@@ -44,6 +45,10 @@ class Host:
             ("/usr/sbin/iptables-legacy", "-w", "5", "-t", "nat", "-S"): (0, "-P PREROUTING ACCEPT\n", ""),
             ("/usr/sbin/iptables-legacy", "-w", "5", "-t", "filter", "-S"): (0, legacy_filter, ""),
             ("/usr/sbin/nft", "-j", "list", "ruleset"): (0, '{"nftables": []}', ""),
+            ("/usr/sbin/ip6tables-nft", "-w", "5", "-t", "nat", "-S"): (0, ip6_nat or "", ""),
+            ("/usr/sbin/ip6tables-nft", "-w", "5", "-t", "filter", "-S"): (0, "-P INPUT ACCEPT\n", ""),
+            ("/usr/sbin/ip6tables-legacy", "-w", "5", "-t", "nat", "-S"): (0, "", ""),
+            ("/usr/sbin/ip6tables-legacy", "-w", "5", "-t", "filter", "-S"): (0, "", ""),
         }
         proxies = [dict(pid=500, argv=PROXY_ARGV, proto="tcp", host_ip="0.0.0.0", host_port=8080,
                         container_ip="172.17.0.2", container_port=80)] if with_proxy else []
@@ -58,8 +63,12 @@ class Host:
             host.calls.append(list(argv))
             return host.outputs[tuple(argv)]
 
+        commands = ("iptables-nft", "iptables-legacy", "nft")
+        if host.ip6_nat is not None:
+            commands += ("ip6tables-nft", "ip6tables-legacy")
+
         def get_bin_path(module, name, required=False, opt_dirs=None):
-            return "/usr/sbin/%s" % name if name in ("iptables-nft", "iptables-legacy", "nft") else None
+            return "/usr/sbin/%s" % name if name in commands else None
 
         monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
         monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", get_bin_path)
@@ -70,7 +79,8 @@ class Host:
         monkeypatch.setattr(port_forward_info, "read_sysctl", lambda name: {"net.ipv4.ip_forward": "1"}.get(name, "0"))
         monkeypatch.setattr(port_forward_info, "engine_settings", lambda docker_host: {
             "userland-proxy": True, "iptables": True, "source": "cmdline+daemon.json", "pid": 100,
-            "config-file": "/etc/docker/daemon.json", "userland-proxy-path": None})
+            "config-file": "/etc/docker/daemon.json", "userland-proxy-path": None,
+            "ip6tables": True if host.ip6_nat is not None else None})
 
 
 def make_client(containers=(WEB,)):
@@ -247,3 +257,53 @@ def test_an_engine_that_stops_answering_fails_cleanly(monkeypatch):
     assert result.result["msg"] == (
         "Could not read the containers and networks of the Docker engine at unix:///t.sock: "
         "UnixHTTPConnectionPool(host='localhost', port=None): Read timed out.")
+
+
+IP6_NAT = "\n".join([
+    "-P PREROUTING ACCEPT", "-N DOCKER",
+    "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+    "-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER",
+    "-A POSTROUTING -s fd00:6a:1::/64 ! -o docker0 -j MASQUERADE",
+    "-A DOCKER -i docker0 -j RETURN",
+    "-A DOCKER ! -s fe80::/10 ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:6a:1::2]:80",
+]) + "\n"
+WEB6 = dict(WEB, Ports=WEB["Ports"] + [{"IP": "::", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"}],
+            NetworkSettings={"Networks": {"bridge": dict(WEB["NetworkSettings"]["Networks"]["bridge"],
+                                                         GlobalIPv6Address="fd00:6a:1::2", GlobalIPv6PrefixLen=64,
+                                                         IPv6Gateway="fd00:6a:1::1")}})
+PROXY6_ARGV = ["/usr/sbin/docker-proxy", "-proto", "tcp", "-host-ip", "::", "-host-port", "8080",
+               "-container-ip", "fd00:6a:1::2", "-container-port", "80", "-use-listen-fd"]
+
+
+def ipv6_host(ip6_nat=IP6_NAT):
+    host = Host(ip6_nat=ip6_nat)
+    host.proc["proxies"].append(dict(pid=501, argv=PROXY6_ARGV, proto="tcp", host_ip="::", host_port=8080,
+                                     container_ip="fd00:6a:1::2", container_port=80))
+    host.proc["listeners"].append(dict(proto="tcp", family=6, address="::", port=8080, inode=10, pid=501,
+                                       process="docker-proxy"))
+    return host
+
+
+def test_ipv6_binding_is_audited_against_ip6tables_nat(monkeypatch):
+    host, client = ipv6_host(), make_client([WEB6])
+    host.install(monkeypatch, client)
+    result = run_module(port_forward_info.main, {"containers": ["web"], "_ansible_check_mode": True}, monkeypatch)
+    assert isinstance(result, ModuleExit)
+    out = result.result
+    assert out["drift"] == [] and out["engine"]["ip6tables"] is True
+    v6 = [p for p in out["ports"] if p["host_ip"] == "::"][0]
+    assert (v6["container_ip"], v6["proxy"], v6["status"]) == ("fd00:6a:1::2", 501, "ok")
+    assert v6["dnat"].endswith("--to-destination [fd00:6a:1::2]:80") and v6["masquerade"]
+    assert ["/usr/sbin/ip6tables-nft", "-w", "5", "-t", "nat", "-S"] in host.calls
+    assert out["firewall_layout"]["ipv6_nat"] is True and out["firewall_layout"]["layout"] == "docker-chain"
+    assert out["firewall_layout"]["backends"] == ["iptables-nft"]
+    assert host.warnings == []  # IPv4 and IPv6 rules of one backend are not two backends
+
+
+def test_a_deleted_ipv6_dnat_rule_is_dnat_missing(monkeypatch):
+    host, client = ipv6_host("\n".join(IP6_NAT.splitlines()[:-1])), make_client([WEB6])
+    host.install(monkeypatch, client)
+    result = run_module(port_forward_info.main, {"containers": ["web"]}, monkeypatch)
+    drift = result.result["drift"]
+    assert [(d["problem"], d["host_ip"], d["container_ip"]) for d in drift] == [("dnat_missing", "::", "fd00:6a:1::2")]
+    assert "IPv6 (ip6tables)" in drift[0]["message"]

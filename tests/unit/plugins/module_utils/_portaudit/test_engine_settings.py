@@ -57,3 +57,21 @@ def test_invalid_daemon_json_is_reported(tmp_path):
     bad.write_text("{not json")
     assert es.read_daemon_json(str(bad)) is None
     assert es.read_daemon_json(str(tmp_path / "missing.json")) == {}
+
+
+@pytest.mark.parametrize(
+    "settings, version, expected",
+    [
+        ({}, "20.10.24+dfsg1", False),
+        ({}, "26.1.5+dfsg1", False),
+        ({}, "27.0.1", True),
+        ({}, "28.5.2+dfsg4", True),
+        ({"ip6tables": True}, "26.1.5+dfsg1", True),
+        ({"ip6tables": False}, "28.5.2", False),
+        ({"iptables": False}, "28.5.2", False),
+        ({}, None, False),
+        ({}, "master-dockerproject-2026", False),
+    ],
+)
+def test_ip6tables_enabled(settings, version, expected):
+    assert es.ip6tables_enabled(settings, version) is expected

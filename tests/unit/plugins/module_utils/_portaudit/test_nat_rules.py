@@ -211,3 +211,42 @@ def test_read_rules_with_old_iptables_names_the_backend_from_its_version():
     found = nr.read_rules(module)
     assert found["backends"] == {"iptables-legacy": 1}
     assert found["docker_backends"] == ["iptables-legacy"]
+
+
+def test_read_rules_reads_ip6tables_too_and_counts_a_backend_once():
+    v6_nat = fixture("engine-28.5.2/ip6tables.save").split("*nat", 1)[1].split("COMMIT", 1)[0]
+    v6_nat_s = "\n".join("-N %s" % line[1:].split()[0] if line.startswith(":") and " - " in line else line
+                         for line in v6_nat.splitlines() if line.startswith(("-A", ":")))
+    module = FakeModule(
+        {"iptables-nft": "/usr/sbin/iptables-nft", "ip6tables-nft": "/usr/sbin/ip6tables-nft"},
+        {
+            ("/usr/sbin/iptables-nft", "-w", "5", "-t", "nat", "-S"): (0, "-N DOCKER\n", ""),
+            ("/usr/sbin/iptables-nft", "-w", "5", "-t", "filter", "-S"): (0, "-N DOCKER-USER\n", ""),
+            ("/usr/sbin/ip6tables-nft", "-w", "5", "-t", "nat", "-S"): (0, v6_nat_s, ""),
+            ("/usr/sbin/ip6tables-nft", "-w", "5", "-t", "filter", "-S"): (0, "-P FORWARD DROP\n", ""),
+        },
+    )
+    found = nr.read_rules(module)
+    dnat = nr.classify_rules(found["rules"])["dnat"]
+    assert {(r["family"], r["dport"], r["to_ip"]) for r in dnat} == {
+        (6, 8080, "fd00:6a:1::2"), (6, 9000, "fd00:6a:2::2"), (6, 9443, "fd00:6a:2::2")}
+    assert found["backends"] == {"iptables-nft": len(found["rules"])}
+    assert {(c["family"], c["table"], c["chain"]) for c in found["chains"]} == {
+        (4, "nat", "DOCKER"), (4, "filter", "DOCKER-USER"), (6, "nat", "DOCKER")}
+
+
+def test_read_rules_with_old_iptables_reads_ip6tables_of_the_same_backend():
+    module = FakeModule(
+        {"iptables": "/sbin/iptables", "ip6tables": "/sbin/ip6tables"},
+        {
+            ("/sbin/iptables", "-V"): (0, "iptables v1.6.1\n", ""),
+            ("/sbin/iptables", "-w", "5", "-t", "nat", "-S"): (0, "", ""),
+            ("/sbin/iptables", "-w", "5", "-t", "filter", "-S"): (0, "", ""),
+            ("/sbin/ip6tables", "-w", "5", "-t", "nat", "-S"): (
+                0, "-A DOCKER -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::2]:80\n", ""),
+            ("/sbin/ip6tables", "-w", "5", "-t", "filter", "-S"): (0, "", ""),
+        },
+    )
+    found = nr.read_rules(module)
+    assert found["backends"] == {"iptables-legacy": 1}
+    assert found["rules"][0]["family"] == 6 and found["rules"][0]["to_ip"] == "fd00::2"

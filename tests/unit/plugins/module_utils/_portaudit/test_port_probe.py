@@ -32,6 +32,27 @@ def test_probe_targets(kw, expected):
     assert pp.probe_targets(binding(**kw)) == expected
 
 
+V6 = dict(host_ip="::", container_ipv6="fd00:6a:1::2", gateway_v6="fd00:6a:1::1")
+
+
+@pytest.mark.parametrize(
+    "kw, engine, expected",
+    [
+        (V6, dict(userland_proxy=True, ip6_nat=True), dict(loopback="::1", nat="fd00:6a:1::1")),
+        # No NAT serves ::1 (IPv6 has no route_localnet): without a proxy only the gateway path is tried.
+        (V6, dict(userland_proxy=False, ip6_nat=True), dict(loopback=None, nat="fd00:6a:1::1")),
+        (V6, dict(userland_proxy=True, ip6_nat=False), dict(loopback="::1", nat=None)),
+        (dict(V6, host_ip="::1"), dict(userland_proxy=True, ip6_nat=True), dict(loopback="::1", nat=None)),
+        (dict(V6, host_ip="2001:db8::5"), dict(userland_proxy=True, ip6_nat=True), dict(loopback=None, nat="2001:db8::5")),
+        # A container with no IPv6 address: docker-proxy carries IPv6 to IPv4, no NAT path.
+        (dict(V6, container_ipv6=None), dict(userland_proxy=True, ip6_nat=True), dict(loopback="::1", nat=None)),
+        ({}, dict(userland_proxy=False, ip6_nat=True), dict(loopback="127.0.0.1", nat="172.17.0.1")),
+    ],
+)
+def test_probe_targets_of_ipv6_bindings(kw, engine, expected):
+    assert pp.probe_targets(binding(**kw), **engine) == expected
+
+
 @pytest.fixture
 def server():
     """A loopback server that holds each connection open, like a web server waiting for a request."""

@@ -130,3 +130,17 @@ def test_read_proc_of_this_host_runs():
     # The real /proc: this very process is there, with its own command line.
     processes = ps.read_processes("/proc", ps._netns_id("/proc", "self"))
     assert os.getpid() in {p["pid"] for p in processes}
+
+
+def test_a_socket_dockerd_hands_to_docker_proxy_is_the_proxy_s():
+    """Docker 28 (-use-listen-fd): dockerd binds the port and passes the socket on; should both hold it, the
+    proxy is named, whichever process /proc lists first."""
+    sockets = [dict(proto="tcp", family=4, address="0.0.0.0", port=8080, inode=77)]
+    dockerd = dict(pid=10, argv=["dockerd"], socket_inodes=[77, 78])
+    proxy = dict(pid=20, argv=["/usr/sbin/docker-proxy", "-proto", "tcp", "-use-listen-fd"], socket_inodes=[77])
+    for processes in ([dockerd, proxy], [proxy, dockerd]):
+        (listener,) = ps.map_listeners(sockets, processes)
+        assert (listener["pid"], listener["process"]) == (20, "docker-proxy")
+    # With userland-proxy off, dockerd alone holds the port.
+    (listener,) = ps.map_listeners(sockets, [dockerd])
+    assert (listener["pid"], listener["process"]) == (10, "dockerd")
