@@ -132,6 +132,7 @@ actions:
 """
 
 import contextlib
+import errno
 import os
 import secrets
 
@@ -229,8 +230,10 @@ class ContainerWires:
         try:
             stat = os.stat(path)
         except OSError as exc:
-            self.fail("%s: the network namespace of container %r (%s) cannot be read: %s. Run the task as root."
-                      % (field, container, path, exc.strerror))
+            hint = ("the container stopped meanwhile: start it and run the task again" if exc.errno == errno.ENOENT
+                    else "run the task as root")
+            self.fail("%s: the network namespace of container %r (%s) cannot be read: %s; %s."
+                      % (field, container, path, exc.strerror, hint))
         return dict(pid=state["Pid"], path=path, key=(stat.st_dev, stat.st_ino))
 
     def find_namespaces(self, wires: list[Wire]) -> None:
