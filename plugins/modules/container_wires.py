@@ -245,9 +245,16 @@ class ContainerWires:
                     field = "wires[%d].%s=%r" % (index, side, end.label)
                     self.netns[end.container] = self.find_netns(client, field, end.container)
 
+    def ns(self, container: str) -> dict:
+        """The namespace of a running container (only those are read or changed)."""
+        found = self.netns.get(container)
+        if found is None:
+            raise WireFailure("container %r has no network namespace: it is not running." % container)
+        return found
+
     def socket(self, container: str):
         if container not in self.sockets:
-            path = self.netns[container]["path"]
+            path = self.ns(container)["path"]
             try:
                 self.sockets[container] = self.stack.enter_context(_netlink.make_iproute(path))
             except (OSError, NetlinkError) as exc:
@@ -257,7 +264,7 @@ class ContainerWires:
 
     def nsid(self, container: str, other: str) -> int | None:
         """The id that ``container``'s namespace gives ``other``'s."""
-        answer = self.socket(container).get_netnsid(pid=self.netns[other]["pid"]) or {}
+        answer = self.socket(container).get_netnsid(pid=self.ns(other)["pid"]) or {}
         nsid = answer.get("nsid")
         return None if nsid is None or nsid < 0 else nsid
 
@@ -268,7 +275,7 @@ class ContainerWires:
         a, b = states
         if not (a.exists and b.exists):
             return a, b, False
-        same = self.netns[wire.a.container]["key"] == self.netns[wire.b.container]["key"]
+        same = self.ns(wire.a.container)["key"] == self.ns(wire.b.container)["key"]
         a_sees_b = None if same else self.nsid(wire.a.container, wire.b.container)
         b_sees_a = None if same else self.nsid(wire.b.container, wire.a.container)
         return a, b, paired(a, b, a_sees_b, b_sees_a, same)
@@ -294,7 +301,7 @@ class ContainerWires:
             root.link("add", ifname=temp["a"], kind="veth", peer=temp["b"])
             try:
                 for side in ("a", "b"):
-                    fd = os.open(self.netns[getattr(wire, side).container]["path"], os.O_RDONLY | os.O_CLOEXEC)
+                    fd = os.open(self.ns(getattr(wire, side).container)["path"], os.O_RDONLY | os.O_CLOEXEC)
                     try:
                         root.link("set", index=root.link_lookup(ifname=temp[side])[0], net_ns_fd=fd)
                     finally:
