@@ -200,6 +200,7 @@ class ContainerWires:
         self.netns: dict[str, dict | None] = {}  # container -> {pid, path, key}, None: not running (absent)
         self.sockets: dict[str, object] = {}
         self.actions: list[str] = []
+        self.names: dict[str, str] = {}  # the current names of the wire being converged, by side
 
     def fail(self, msg: str):
         self.module.fail_json(msg=msg, actions=self.actions)
@@ -295,7 +296,11 @@ class ContainerWires:
     # ---- acting ------------------------------------------------------------------------------
 
     def create_pair(self, wire: Wire) -> None:
-        """A veth pair made in the module's own namespace under temporary names, moved, then renamed."""
+        """A veth pair made in the module's own namespace under temporary names, then moved to the containers.
+
+        The ends keep their temporary names (and stay down) until the ``up`` steps, so that ends of
+        another wire with the wanted names are removed only once the new pair is made and addressed.
+        """
         temp = {side: "lbw" + secrets.token_hex(6) for side in ("a", "b")}
         with _netlink.make_iproute(None) as root:
             root.link("add", ifname=temp["a"], kind="veth", peer=temp["b"])
@@ -311,31 +316,43 @@ class ContainerWires:
                     for index in root.link_lookup(ifname=name):
                         root.link("del", index=index)
                 raise
+        self.names = dict(temp)
         for side in ("a", "b"):
-            end = getattr(wire, side)
-            ipr = self.socket(end.container)
-            ipr.link("set", index=ipr.link_lookup(ifname=temp[side])[0], ifname=end.ifname, ifalias=wire.alias)
+            ipr = self.socket(getattr(wire, side).container)
+            ipr.link("set", index=ipr.link_lookup(ifname=temp[side])[0], ifalias=wire.alias)
 
-    def remove_end(self, wire: Wire, side: str) -> None:
-        end = getattr(wire, side)
-        ipr = self.socket(end.container)
-        for index in ipr.link_lookup(ifname=end.ifname):  # none when its peer's removal took it along
+    def remove_link(self, container: str, ifname: str) -> None:
+        ipr = self.socket(container)
+        for index in ipr.link_lookup(ifname=ifname):  # none when its peer's removal took it along
             ipr.link("del", index=index)
 
     def fix_end(self, wire: Wire, step: tuple) -> None:
         end = getattr(wire, step[1])
         ipr = self.socket(end.container)
-        index = ipr.link_lookup(ifname=end.ifname)[0]
+        index = ipr.link_lookup(ifname=self.names[step[1]])[0]
         if step[0] in ("addr_add", "addr_del"):
             address, prefixlen = step[2].split("/")
             ipr.addr("add" if step[0] == "addr_add" else "del", index=index, address=address, prefixlen=int(prefixlen))
         elif step[0] == "mtu":
             ipr.link("set", index=index, mtu=step[2])
         else:
+            if self.names[step[1]] != end.ifname:  # a new end takes its name while it is still down
+                ipr.link("set", index=index, ifname=end.ifname)
+                self.names[step[1]] = end.ifname
             ipr.link("set", index=index, state="up")
+
+    def undo_create(self, wire: Wire) -> str:
+        """Remove the pair this run made (under whichever names it has now)."""
+        with contextlib.suppress(OSError, NetlinkError):
+            for side in ("a", "b"):
+                self.remove_link(getattr(wire, side).container, self.names[side])
+            return " The wire made in this run was removed again."
+        return " The wire made in this run could not be removed again: remove %s and %s by hand." % (
+            self.names["a"], self.names["b"])
 
     def apply(self, plan) -> None:
         wire = plan.wire
+        self.names = {"a": wire.a.ifname, "b": wire.b.ifname}  # the ends' names as they are now
         created = False
         for step in plan.steps:
             try:
@@ -343,16 +360,12 @@ class ContainerWires:
                     self.create_pair(wire)
                     created = True
                 elif step[0] == "delete":
-                    self.remove_end(wire, step[1])
+                    end = getattr(wire, step[1])
+                    self.remove_link(end.container, end.ifname)
                 else:
                     self.fix_end(wire, step)
             except (OSError, NetlinkError) as exc:
-                undo = ""
-                if created:
-                    with contextlib.suppress(OSError, NetlinkError):
-                        self.remove_end(wire, "a")
-                        self.remove_end(wire, "b")
-                    undo = " The wire made in this run was removed again."
+                undo = self.undo_create(wire) if created else ""
                 raise WireFailure("Could not %s (wire %s): %s.%s" % (
                     describe(wire, step), wire.name, netlink_error_text(exc), undo)) from None
 

@@ -236,6 +236,18 @@ def fix_steps(wire: Wire, side: str, state: EndState) -> list[tuple]:
     return steps
 
 
+def replace_steps(wire: Wire, a: EndState, b: EndState, new: EndState) -> list[tuple]:
+    """Make the new pair (under temporary names) and set it up before ends of another wire go.
+
+    The new ends take their names, and go up, only after the old ones are removed; a step that
+    fails before that (the kernel refusing an address, say) leaves the old ends as they were.
+    """
+    configure = [step for side in ("a", "b") for step in fix_steps(wire, side, new) if step[0] != "up"]
+    # Ends left from another wire (or half of one) go; the executor skips one already gone with its peer.
+    stale = [("delete", side) for side, state in (("a", a), ("b", b)) if state.exists]
+    return [("create",)] + configure + stale + [("up", "a"), ("up", "b")]
+
+
 def plan_wire(wire: Wire, a: EndState, b: EndState, is_pair: bool) -> WirePlan:
     """The steps that make ``wire`` as asked; raises :class:`WireError` for an end that is not ours."""
     check_not_foreign(wire, "a", a)
@@ -246,10 +258,7 @@ def plan_wire(wire: Wire, a: EndState, b: EndState, is_pair: bool) -> WirePlan:
         states = {"a": a, "b": b}
     else:
         new = EndState(exists=True, ours=True, kind="veth")
-        # Ends left from another wire (or half of one) go; the executor skips one already gone with its peer.
-        plan.steps += [("delete", side) for side, state in (("a", a), ("b", b)) if state.exists]
-        plan.steps.append(("create",))
-        plan.steps += fix_steps(wire, "a", new) + fix_steps(wire, "b", new)
+        plan.steps = replace_steps(wire, a, b, new)
         states = {"a": new, "b": new}
     plan.after = {
         wire.a.label: wanted_view(wire, wire.a, states["a"], wire.b.label),
@@ -270,19 +279,19 @@ def plan_removal(wire: Wire, a: EndState, b: EndState, is_pair: bool) -> WirePla
     return plan
 
 
+STEP_TEXT = {
+    "delete": "remove {end}",
+    "addr_add": "add address {arg} to {end}",
+    "addr_del": "remove address {arg} from {end}",
+    "mtu": "set mtu {arg} on {end}",
+    "up": "set {end} up",
+}
+
+
 def describe(wire: Wire, step: tuple) -> str:
     """One step as the ``actions`` result lists it."""
-    ends = {"a": wire.a.label, "b": wire.b.label}
-    verb = step[0]
-    if verb == "create":
+    if step[0] == "create":
         mtu = " (mtu %d)" % wire.mtu if wire.mtu is not None else ""
         return "create veth pair %s -- %s%s" % (wire.a.label, wire.b.label, mtu)
-    if verb == "delete":
-        return "remove %s" % ends[step[1]]
-    if verb == "addr_add":
-        return "add address %s to %s" % (step[2], ends[step[1]])
-    if verb == "addr_del":
-        return "remove address %s from %s" % (step[2], ends[step[1]])
-    if verb == "mtu":
-        return "set mtu %d on %s" % (step[2], ends[step[1]])
-    return "set %s up" % ends[step[1]]
+    end = getattr(wire, step[1]).label
+    return STEP_TEXT[step[0]].format(end=end, arg=step[2] if len(step) > 2 else None)

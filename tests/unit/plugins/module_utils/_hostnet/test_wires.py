@@ -119,8 +119,9 @@ def test_plan_creates_a_missing_wire():
     plan = plan_wire(WIRED, EndState(), EndState(), False)
     assert [describe(WIRED, step) for step in plan.steps] == [
         "create veth pair r1:eth1 -- h1:eth1 (mtu 1500)",
-        "add address 10.0.12.1/30 to r1:eth1", "set mtu 1500 on r1:eth1", "set r1:eth1 up",
-        "add address 10.0.12.2/30 to h1:eth1", "set mtu 1500 on h1:eth1", "set h1:eth1 up",
+        "add address 10.0.12.1/30 to r1:eth1", "set mtu 1500 on r1:eth1",
+        "add address 10.0.12.2/30 to h1:eth1", "set mtu 1500 on h1:eth1",
+        "set r1:eth1 up", "set h1:eth1 up",
     ]
     assert plan.before == {}
     assert plan.after == {
@@ -156,11 +157,18 @@ def test_plan_keeps_addresses_of_the_other_family_and_unmanaged_ones():
     assert plan.after["h1:eth1"]["addresses"] == ["10.9.9.9/24"]
 
 
-def test_plan_replaces_ends_of_another_wire():
+@pytest.mark.parametrize("b, deletes", [
+    (EndState(), [("delete", "a")]),
+    (end(9, 41, addresses=["10.0.12.2/30"]), [("delete", "a"), ("delete", "b")]),
+])
+def test_plan_replaces_ends_of_another_wire_once_the_new_pair_is_ready(b, deletes):
     a = end(7, 40)  # our veth, but its peer is elsewhere (an old wiring)
-    plan = plan_wire(WIRED, a, EndState(), False)
-    assert plan.steps[:2] == [("delete", "a"), ("create",)]
-    assert plan.before == {"r1:eth1": dict(peer="(not h1:eth1)", addresses=["10.0.12.1/30"], mtu=1500, up=True)}
+    plan = plan_wire(WIRED, a, b, False)
+    # the old ends go only after the new pair is made and addressed; the new ends take their names when set up
+    assert plan.steps == [("create",), ("addr_add", "a", "10.0.12.1/30"), ("mtu", "a", 1500),
+                          ("addr_add", "b", "10.0.12.2/30"), ("mtu", "b", 1500)] + deletes + [("up", "a"), ("up", "b")]
+    assert plan.before["r1:eth1"] == dict(peer="(not h1:eth1)", addresses=["10.0.12.1/30"], mtu=1500, up=True)
+    assert plan.after["r1:eth1"]["peer"] == "h1:eth1"
 
 
 @pytest.mark.parametrize("planner", [plan_wire, plan_removal])
