@@ -133,6 +133,7 @@ actions:
 
 import contextlib
 import errno
+import ipaddress
 import os
 import secrets
 
@@ -181,9 +182,9 @@ def read_end(ipr, ifname: str) -> EndState:
     alias = link.get_attr("IFLA_IFALIAS") or ""
     addresses = []
     for msg in ipr.get_addr(index=indexes[0]):
-        address = "%s/%s" % (msg.get_attr("IFA_ADDRESS"), msg["prefixlen"])
-        if not address.lower().startswith("fe80:"):
-            addresses.append(address)
+        address = ipaddress.ip_interface("%s/%s" % (msg.get_attr("IFA_ADDRESS"), msg["prefixlen"]))
+        if not (address.version == 6 and address.ip.is_link_local):
+            addresses.append(str(address))
     return EndState(exists=True, ours=kind == "veth" and alias.startswith(ALIAS_PREFIX), kind=kind,
                     index=indexes[0], peer_index=link.get_attr("IFLA_LINK"),
                     peer_nsid=link.get_attr("IFLA_LINK_NETNSID"), addresses=sorted(addresses),

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker import client as docker_client
 from ansible_collections.labnet.docker.plugins.modules import container_wires
+from ansible_collections.labnet.docker.tests.unit.plugins.modules.fake_iproute import Msg
 from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleFail, run_module
 
 WIRE = dict(a="r1:eth1", b="h1:eth1", a_address="10.0.12.1/30", b_address="10.0.12.2/30")
@@ -112,3 +113,39 @@ def test_engine_errors_end_in_a_message(monkeypatch, engine):
     result = run_module(container_wires.main, dict(wires=[WIRE]), monkeypatch)
     assert isinstance(result, ModuleFail)
     assert result.result["msg"].startswith("wires[0].a='r1:eth1': could not inspect container 'r1': 500 Server Error")
+
+
+class OneLink:
+    """Answers read_end's three netlink reads for one link (messages built like pyroute2's)."""
+
+    def __init__(self, name, kind, alias, addresses):
+        info = Msg({"IFLA_INFO_KIND": kind}) if kind else None
+        self.link = Msg({"IFLA_IFNAME": name, "IFLA_LINKINFO": info, "IFLA_IFALIAS": alias, "IFLA_LINK": 9,
+                         "IFLA_LINK_NETNSID": 2, "IFLA_MTU": 1400}, index=7, flags=1)
+        self.addresses = [Msg({"IFA_ADDRESS": a.split("/")[0]}, prefixlen=int(a.split("/")[1])) for a in addresses]
+
+    def link_lookup(self, ifname):
+        return [7] if ifname == self.link.get_attr("IFLA_IFNAME") else []
+
+    def get_links(self, index):
+        return [self.link]
+
+    def get_addr(self, index):
+        return self.addresses
+
+
+@pytest.mark.parametrize("kind, alias, ours", [
+    ("veth", "labnet.docker wire r1:eth1--h1:eth1", True),
+    ("veth", None, False),  # the container's own eth0 on a bridge network is a veth too
+    (None, "labnet.docker wire r1:eth1--h1:eth1", False),
+])
+def test_read_end_knows_its_own_ends_by_kind_and_alias(kind, alias, ours):
+    ipr = OneLink("eth1", kind, alias, ["10.0.12.1/30", "fe80::1/64", "fd00:0:0::1/64"])
+    state = container_wires.read_end(ipr, "eth1")
+    assert (state.exists, state.ours, state.kind) == (True, ours, kind)
+    assert (state.index, state.peer_index, state.peer_nsid, state.mtu, state.up) == (7, 9, 2, 1400, True)
+    assert state.addresses == ["10.0.12.1/30", "fd00::1/64"]
+
+
+def test_read_end_of_a_missing_interface():
+    assert container_wires.read_end(OneLink("eth1", "veth", None, []), "eth2").exists is False
