@@ -1,0 +1,151 @@
+# Copyright (c) 2026, labnet.docker maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.labnet.docker.plugins.module_utils._docker import client as docker_client
+from ansible_collections.labnet.docker.plugins.modules import container_wires
+from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import Msg
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleFail, run_module
+
+WIRE = dict(a="r1:eth1", b="h1:eth1", a_address="10.0.12.1/30", b_address="10.0.12.2/30")
+
+
+class FakeAPI:
+    def __init__(self, containers):
+        self.containers = containers
+        self.calls = []
+
+    def inspect_container(self, name):
+        self.calls.append(name)
+        if name not in self.containers:
+            raise docker_client.NotFound("No such container: %s" % name)
+        return self.containers[name]
+
+
+class FakeClient:
+    def __init__(self, containers):
+        self.api = FakeAPI(containers)
+
+    def ping(self):
+        return True
+
+
+def running(pid, mode="none"):
+    """A running container; its pid must exist (the test's own will do: no netlink is opened here)."""
+    return dict(State=dict(Running=True, Pid=pid, Status="running"), HostConfig=dict(NetworkMode=mode))
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """The engine's containers (a dict to fill), and the netlink sockets the module opened (none wanted)."""
+    containers: dict = {}
+    made = []
+    opened = []
+
+    def factory(base_url, timeout):
+        made.append(base_url)
+        return FakeClient(containers)
+
+    def no_netlink(netns=None):
+        opened.append(netns)
+        raise AssertionError("netlink must not be opened")
+
+    monkeypatch.setattr(docker_client, "make_docker_client", factory)
+    monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.make_iproute",
+                        no_netlink)
+    return dict(containers=containers, made=made, opened=opened)
+
+
+@pytest.mark.parametrize("wires, message", [
+    ([dict(WIRE, a="r1")], "wires[0].a='r1' is not a wire end. Write it as 'container:ifname', such as 'r1:eth1'."),
+    ([dict(WIRE, b="h1:averyverylongname")], "names interface 'averyverylongname', which is not a valid interface name"),
+    ([dict(WIRE, b_address="10.0.12.2/33")], "wires[0].b_address='10.0.12.2/33' is not an address in CIDR notation"),
+    ([WIRE, dict(a="h1:eth1", b="h2:eth1")], "wires[1].a='h1:eth1' is already wires[0].b"),
+    ([dict(WIRE, b="r1:eth1")], "wires[0].a and wires[0].b are both 'r1:eth1'"),
+])
+def test_bad_wires_are_refused_before_the_engine_is_asked(monkeypatch, engine, wires, message):
+    result = run_module(container_wires.main, dict(wires=wires), monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert message in result.result["msg"]
+    assert engine["made"] == [] and engine["opened"] == []
+
+
+@pytest.mark.parametrize("containers, state, message", [
+    ({"r1": running(os.getpid())}, "present", "wires[0].b='h1:eth1': container 'h1' does not exist. Start it first"),
+    ({"r1": running(os.getpid()), "h1": dict(State=dict(Running=False, Pid=0, Status="exited"))}, "present",
+     "wires[0].b='h1:eth1': container 'h1' is not running (status exited). A wire end lives in the container's network "
+     "namespace, which only a running container has: start it first."),
+    ({"r1": running(os.getpid(), mode="host"), "h1": running(os.getpid())}, "present",
+     "wires[0].a='r1:eth1': container 'r1' uses the host's network namespace (network mode host)"),
+    ({"r1": running(os.getpid(), mode="host"), "h1": running(os.getpid())}, "absent", "network mode host"),
+])
+def test_containers_without_a_namespace_of_their_own_are_refused(monkeypatch, engine, containers, state, message):
+    engine["containers"].update(containers)
+    result = run_module(container_wires.main, dict(wires=[WIRE], state=state), monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert message in result.result["msg"]
+    assert result.result["actions"] == []
+    assert engine["opened"] == []
+
+
+def test_absent_with_no_containers_left_is_no_change(monkeypatch, engine):
+    result = run_module(container_wires.main, dict(wires=[WIRE], state="absent"), monkeypatch)
+    assert result.result["changed"] is False
+    assert result.result["wires"] == [dict(name="r1:eth1--h1:eth1", result="absent")]
+    assert result.result["actions"] == []
+    assert engine["opened"] == []
+
+
+def test_engine_errors_end_in_a_message(monkeypatch, engine):
+    def broken(name):
+        raise docker_client.APIError("500 Server Error: boom")
+
+    def factory(base_url, timeout):
+        client = FakeClient({})
+        client.api.inspect_container = broken
+        return client
+
+    monkeypatch.setattr(docker_client, "make_docker_client", factory)
+    result = run_module(container_wires.main, dict(wires=[WIRE]), monkeypatch)
+    assert isinstance(result, ModuleFail)
+    assert result.result["msg"].startswith("wires[0].a='r1:eth1': could not inspect container 'r1': 500 Server Error")
+
+
+class OneLink:
+    """Answers read_end's three netlink reads for one link (messages built like pyroute2's)."""
+
+    def __init__(self, name, kind, alias, addresses):
+        info = Msg({"IFLA_INFO_KIND": kind}) if kind else None
+        self.link = Msg({"IFLA_IFNAME": name, "IFLA_LINKINFO": info, "IFLA_IFALIAS": alias, "IFLA_LINK": 9,
+                         "IFLA_LINK_NETNSID": 2, "IFLA_MTU": 1400}, index=7, flags=1)
+        self.addresses = [Msg({"IFA_ADDRESS": a.split("/")[0]}, prefixlen=int(a.split("/")[1])) for a in addresses]
+
+    def link_lookup(self, ifname):
+        return [7] if ifname == self.link.get_attr("IFLA_IFNAME") else []
+
+    def get_links(self, index):
+        return [self.link]
+
+    def get_addr(self, index):
+        return self.addresses
+
+
+@pytest.mark.parametrize("kind, alias, ours", [
+    ("veth", "labnet.docker wire r1:eth1--h1:eth1", True),
+    ("veth", None, False),  # the container's own eth0 on a bridge network is a veth too
+    (None, "labnet.docker wire r1:eth1--h1:eth1", False),
+])
+def test_read_end_knows_its_own_ends_by_kind_and_alias(kind, alias, ours):
+    ipr = OneLink("eth1", kind, alias, ["10.0.12.1/30", "fe80::1/64", "fd00:0:0::1/64"])
+    state = container_wires.read_end(ipr, "eth1")
+    assert (state.exists, state.ours, state.kind) == (True, ours, kind)
+    assert (state.index, state.peer_index, state.peer_nsid, state.mtu, state.up) == (7, 9, 2, 1400, True)
+    assert state.addresses == ["10.0.12.1/30", "fd00::1/64"]
+
+
+def test_read_end_of_a_missing_interface():
+    assert container_wires.read_end(OneLink("eth1", "veth", None, []), "eth2").exists is False
