@@ -5,9 +5,15 @@
 The SDK's own APIClient builds the host, networking and endpoint configs (so that the tests see
 what the engine would get); only its calls that would reach an engine are replaced by FakeEngine.
 A test's fixture puts it behind the client factory with :func:`install`.
+
+Networks are held by id (``nets``), with the calls the network modules make: ``networks``,
+``create_network``, ``remove_network``, ``containers`` filtered by network, and connect/disconnect with
+full endpoint settings. ``faults`` maps a call's name to a function that may raise before the call
+changes anything; ``fail_create`` counts the create_network calls that fail.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import threading
@@ -20,13 +26,15 @@ NETWORKS = {
     "bridge": {"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}]}},
     "lan": {"Name": "lan", "Driver": "macvlan", "IPAM": {"Config": [{"Subnet": "192.168.50.0/24", "Gateway": "192.168.50.1"}]}},
 }
-CHANGING_CALLS = ("create_container", "start", "stop", "rename", "remove_container", "connect_container_to_network", "pull")
+CHANGING_CALLS = ("create_container", "start", "stop", "rename", "remove_container", "connect_container_to_network", "pull",
+                  "create_network", "remove_network", "disconnect_container_from_network")
 
 
 class FakeEngine:
     """Containers, networks and images in memory, in the shapes the Engine API returns."""
 
-    def __init__(self):
+    def __init__(self, networks=tuple(NETWORKS)):
+        """``networks``: the names of the module's NETWORKS the engine starts with (none: an empty engine)."""
         self.api = docker.APIClient(base_url="unix:///nonexistent.sock", version="1.41")
         self.containers = {}  # name -> inspect dict
         self.images = {"labnet/box:latest": IMAGE}
@@ -40,6 +48,17 @@ class FakeEngine:
         for method in ("inspect_container", "inspect_image", "inspect_network", "create_container", "start", "stop",
                        "rename", "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
             setattr(self.api, method, getattr(self, method))
+        self.nets = {}  # network id -> inspect dict, without the Containers the engine adds
+        self.faults = {}  # call name -> function(*args) that raises, or returns to let the call go on
+        self.fail_create = 0  # how many create_network calls fail
+        self.connected_with = []  # the keyword arguments of every connect, with ctr_id and net_id
+        for method in ("create_network", "remove_network", "disconnect_container_from_network"):
+            setattr(self.api, method, getattr(self, method))
+        self.api.networks = self.list_networks
+        self.api.containers = self.list_containers
+        for name in networks:
+            net = NETWORKS[name]
+            self.add_network(name, net["Driver"], config=net["IPAM"]["Config"])
 
     def ping(self):
         return True
@@ -62,10 +81,13 @@ class FakeEngine:
             raise NotFound("No such image: %s" % ref)
         return self.images[ref]
 
-    def inspect_network(self, name):
-        if name not in NETWORKS:
-            raise NotFound("network %s not found" % name)
-        return NETWORKS[name]
+    def inspect_network(self, key):
+        """By id or name, as the engine does; ``Containers`` lists the running containers on it."""
+        net_id = self.net_id(key)
+        attrs = copy.deepcopy(self.nets[net_id])
+        attrs["Containers"] = {info["Id"]: {"Name": name} for name, info in self.containers.items()
+                               if any(e.get("NetworkID") == net_id for e in info["NetworkSettings"]["Networks"].values())}
+        return attrs
 
     def create_container(self, image, command=None, name=None, hostname=None, environment=None, labels=None, ports=None,
                          host_config=None, networking_config=None):
@@ -108,11 +130,114 @@ class FakeEngine:
             "MacAddress": "02:42:ac:11:00:09",
         }
 
-    def connect_container_to_network(self, container, net_id, ipv4_address=None, aliases=None, links=None, **_kw):
+    def connect_container_to_network(self, container, net_id, ipv4_address=None, aliases=None, links=None, **kwargs):
         self.record("connect_container_to_network", container, net_id)
+        self.connected_with.append(dict(kwargs, ctr_id=container, net_id=net_id, ipv4_address=ipv4_address,
+                                        aliases=aliases, links=links))
+        self.fault("connect_container_to_network", container, net_id, ipv4_address)
         info = self.find(container)[1]
-        config = self.api.create_endpoint_config(ipv4_address=ipv4_address, aliases=aliases, links=links)
-        info["NetworkSettings"]["Networks"][net_id] = self.endpoint(net_id, config, info["Id"])
+        if net_id not in self.nets:  # by name, as linked_containers connects: the endpoint as before
+            config = self.api.create_endpoint_config(ipv4_address=ipv4_address, aliases=aliases, links=links)
+            info["NetworkSettings"]["Networks"][net_id] = self.endpoint(net_id, config, info["Id"])
+            return
+        # by id, as macvlan_network reconnects: every endpoint setting, as inspect shows it
+        config = self.api.create_endpoint_config(ipv4_address=ipv4_address, aliases=aliases, links=links, **kwargs)
+        network = self.nets[net_id]["Name"]
+        endpoint = self.endpoint(network, config, info["Id"])
+        ipv6 = (config.get("IPAMConfig") or {}).get("IPv6Address")
+        endpoint.update(NetworkID=net_id, IPAddress=ipv4_address, GlobalIPv6Address=ipv6 or "",
+                        MacAddress=config.get("MacAddress") or "", DriverOpts=config.get("DriverOpts"),
+                        IPAMConfig={"IPv4Address": ipv4_address, "IPv6Address": ipv6})
+        info["NetworkSettings"]["Networks"][network] = endpoint
+
+    def disconnect_container_from_network(self, container, net_id, force=False):
+        self.record("disconnect_container_from_network", container, net_id, force)
+        self.fault("disconnect_container_from_network", container, net_id)
+        info = self.find(container)[1]
+        del info["NetworkSettings"]["Networks"][self.nets[self.net_id(net_id)]["Name"]]
+
+    # ---- networks ----
+    def new_id(self):
+        with self.lock:
+            return next(self.ids)
+
+    def net_id(self, key):
+        """The id of the network with this id or name."""
+        for net_id, net in self.nets.items():
+            if key in (net_id, net["Name"]):
+                return net_id
+        raise NotFound("network %s not found" % key)
+
+    def add_network(self, name, driver="macvlan", options=None, config=None, labels=None):
+        """Set up a network as if someone had made it; returns its id."""
+        net_id = self.new_id()
+        self.nets[net_id] = {"Name": name, "Id": net_id, "Driver": driver, "Options": options or {}, "Labels": labels or {},
+                             "EnableIPv6": False, "IPAM": {"Driver": "default", "Options": {}, "Config": config or []}}
+        return net_id
+
+    def add_container(self, name, net_id, address, aliases=(), running=True, static=True, links=None, mac=None, ipv6=None):
+        """Set up a container attached to network ``net_id``; returns its id.
+
+        A stopped container keeps its endpoint settings but no NetworkID or address, as the engine reports it.
+        """
+        ctr_id = self.new_id()
+        ipam = {"IPv4Address": address, "IPv6Address": ipv6} if static else None
+        endpoint = {"NetworkID": net_id if running else "", "IPAMConfig": ipam, "IPAddress": address if running else "",
+                    "GlobalIPv6Address": ipv6 or "", "Aliases": list(aliases) + [ctr_id[:12]], "Links": links,
+                    "MacAddress": mac or "", "DriverOpts": None}
+        self.containers[name] = {
+            "Id": ctr_id,
+            "Name": "/" + name,
+            "Image": IMAGE["Id"],
+            "State": {"Running": running, "Status": "running" if running else "exited"},
+            "Config": {"Cmd": IMAGE["Config"]["Cmd"], "Env": IMAGE["Config"]["Env"], "Hostname": ctr_id[:12],
+                       "Labels": dict(IMAGE["Config"]["Labels"])},
+            "HostConfig": {"Links": [], "PortBindings": {}, "RestartPolicy": None, "ExtraHosts": None},
+            "NetworkSettings": {"Networks": {self.nets[net_id]["Name"]: endpoint}, "Ports": {}},
+        }
+        return ctr_id
+
+    def endpoint_of(self, container, network):
+        """The endpoint of a container (name or id) on a network (by name), or ``None``."""
+        return self.find(container)[1]["NetworkSettings"]["Networks"].get(network)
+
+    def fault(self, call, *args):
+        if call in self.faults:
+            self.faults[call](*args)
+
+    def list_networks(self, names=None):
+        """The engine's ``networks`` call: the summaries whose name contains one of ``names``."""
+        self.record("networks", names)
+        return [copy.deepcopy(n) for n in self.nets.values() if not names or any(x in n["Name"] for x in names)]
+
+    def list_containers(self, all=False, filters=None):  # pylint: disable=redefined-builtin
+        """The engine's ``containers`` call, filtered by network id or name."""
+        wanted = (filters or {}).get("network") or []
+        found = []
+        for info in self.containers.values():
+            if not wanted or any(e.get("NetworkID") in wanted or name in wanted
+                                 for name, e in info["NetworkSettings"]["Networks"].items()):
+                if all or info["State"]["Running"]:
+                    found.append({"Id": info["Id"]})
+        return found
+
+    def create_network(self, name, **kwargs):
+        self.record("create_network", name, kwargs)
+        self.fault("create_network", name, kwargs)
+        if any(n["Name"] == name for n in self.nets.values()):
+            raise APIError("network with name %s already exists" % name)
+        if self.fail_create:
+            self.fail_create -= 1
+            raise APIError("invalid pool request")
+        net_id = self.add_network(name, kwargs["driver"], kwargs["options"], kwargs["ipam"]["Config"], kwargs["labels"])
+        return {"Id": net_id}
+
+    def remove_network(self, net_id):
+        self.record("remove_network", net_id)
+        self.fault("remove_network", net_id)
+        if self.inspect_network(net_id)["Containers"]:
+            raise APIError("network has active endpoints")
+        del self.nets[net_id]
 
     def start(self, container):
         name, info = self.find(container)

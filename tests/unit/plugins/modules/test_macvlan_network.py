@@ -7,7 +7,7 @@ import pytest
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError
 from ansible_collections.labnet.docker.plugins.modules import macvlan_network
-from ansible_collections.labnet.docker.tests.unit.support.fake_api import FakeApi
+from ansible_collections.labnet.docker.tests.unit.support.fake_engine import FakeEngine
 from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
@@ -22,14 +22,6 @@ ARGS = dict(
 )
 
 
-class FakeClient:
-    def __init__(self):
-        self.api = FakeApi()
-
-    def ping(self):
-        return True
-
-
 EXACT_CONFIG = [dict(Subnet="192.168.50.0/24", Gateway="192.168.50.1", IPRange="192.168.50.128/25",
                      AuxiliaryAddresses={"router": "192.168.50.2"})]
 EXACT_OPTIONS = {"parent": "lab0", "macvlan_mode": "bridge"}
@@ -37,7 +29,8 @@ EXACT_OPTIONS = {"parent": "lab0", "macvlan_mode": "bridge"}
 
 @pytest.fixture
 def client(monkeypatch):
-    fake = FakeClient()
+    """An engine with no network yet, behind the client factory; ``made`` lists the URLs it was asked for."""
+    fake = FakeEngine(networks=())
     made = []
 
     def factory(url, timeout):
@@ -83,14 +76,14 @@ def test_creates_the_network_with_exact_settings(monkeypatch, client, ipr):
     out = result.result
     assert out["changed"] is True
     assert out["actions"] == ["create network labnet"]
-    (call,) = client.api.changing_calls()
+    (call,) = client.changing_calls()
     assert call[0:2] == ("create_network", "labnet")
     assert call[2]["driver"] == "macvlan"
     assert call[2]["options"] == EXACT_OPTIONS
     assert call[2]["ipam"]["Config"] == EXACT_CONFIG
     assert call[2]["labels"] == {"lab": "tutorial"}
     assert call[2]["enable_ipv6"] is False
-    assert out["network"]["id"] == next(iter(client.api.nets))
+    assert out["network"]["id"] == next(iter(client.nets))
     assert out["network"]["aux_addresses"] == {"router": "192.168.50.2"}
     assert out["diff"]["before"] == {}
     assert out["diff"]["after"]["ip_range"] == "192.168.50.128/25"
@@ -101,37 +94,37 @@ def test_check_mode_creates_nothing(monkeypatch, client, ipr):
     assert isinstance(result, ModuleExit)
     assert result.result["changed"] is True
     assert result.result["network"]["id"] is None
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_ipv6_pool_enables_ipv6(monkeypatch, client, ipr):
     run(monkeypatch, subnet_v6="fd00:50:0::/64", gateway_v6="fd00:50::1")
-    (call,) = client.api.changing_calls()
+    (call,) = client.changing_calls()
     assert call[2]["enable_ipv6"] is True
     assert call[2]["ipam"]["Config"][1] == dict(Subnet="fd00:50::/64", Gateway="fd00:50::1")
 
 
 def test_an_exact_network_is_left_alone_whatever_the_order_and_spelling(monkeypatch, client, ipr):
     config = [dict(Subnet="fd00:50:0:0::/64", Gateway="fd00:50::0001")] + EXACT_CONFIG
-    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=config)
+    client.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=config)
     result = run(monkeypatch, subnet_v6="fd00:50::/64", gateway_v6="fd00:50::1", _ansible_diff=True)
     assert isinstance(result, ModuleExit)
     assert result.result["changed"] is False
     assert result.result["differences"] == []
     assert result.result["diff"]["before"] == result.result["diff"]["after"]
     assert result.result["network"]["gateway_v6"] == "fd00:50::1"
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_default_mode_absent_from_options_is_bridge(monkeypatch, client, ipr):
-    client.api.add_network("labnet", options={"parent": "lab0"}, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    client.add_network("labnet", options={"parent": "lab0"}, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
     result = run(monkeypatch)
     assert result.result["changed"] is False
 
 
 def test_unset_gateway_and_labels_are_not_compared(monkeypatch, client, ipr):
     config = [dict(EXACT_CONFIG[0], Gateway="192.168.50.254")]
-    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"other": "x"}, config=config)
+    client.add_network("labnet", options=EXACT_OPTIONS, labels={"other": "x"}, config=config)
     result = run(monkeypatch, gateway=None, labels=None)
     assert result.result["changed"] is False
 
@@ -146,27 +139,32 @@ def test_unset_gateway_and_labels_are_not_compared(monkeypatch, client, ipr):
     (dict(subnet_v6="fd00::/64"), "subnet fd00::/64 is wanted but not configured"),
 ])
 def test_drift_is_named(monkeypatch, client, ipr, overrides, difference):
-    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    client.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
     if "labels" in overrides:
         overrides = dict(overrides, force=True)  # a network without the task's labels is not the task's
     result = run(monkeypatch, _ansible_check_mode=True, **overrides)
     assert isinstance(result, ModuleExit)
     assert result.result["changed"] is True
     assert result.result["differences"] == [difference]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_a_bridge_network_of_the_same_name_is_replaced_with_force(monkeypatch, client, ipr):
-    client.api.add_network("labnet", driver="bridge", config=[dict(Subnet="192.168.50.0/24")])
+    client.add_network("labnet", driver="bridge", config=[dict(Subnet="192.168.50.0/24")])
     result = run(monkeypatch, _ansible_check_mode=True, force=True)
     assert "driver is bridge, wanted macvlan" in result.result["differences"]
 
 
 def attached(client):
-    old_id = client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
-    web = client.api.add_container("web", old_id, "192.168.50.9", aliases=["www"])
-    db = client.api.add_container("db", old_id, "192.168.50.10", running=False)
+    old_id = client.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    web = client.add_container("web", old_id, "192.168.50.9", aliases=["www"])
+    db = client.add_container("db", old_id, "192.168.50.10", running=False)
     return old_id, web, db
+
+
+def connects(client):
+    """Each connect call as (container id, network id, address, aliases)."""
+    return [(c["ctr_id"], c["net_id"], c["ipv4_address"], c["aliases"]) for c in client.connected_with]
 
 
 def test_drift_recreates_and_reconnects_with_addresses_and_aliases(monkeypatch, client, ipr):
@@ -174,14 +172,15 @@ def test_drift_recreates_and_reconnects_with_addresses_and_aliases(monkeypatch, 
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleExit)
     out = result.result
-    calls = client.api.changing_calls()
+    calls = client.changing_calls()
     assert [c[0] for c in calls] == [
         "disconnect_container_from_network", "disconnect_container_from_network", "remove_network",
         "create_network", "connect_container_to_network", "connect_container_to_network"]
     assert calls[2] == ("remove_network", old_id)
-    new_id = next(iter(client.api.nets))
-    assert ("connect_container_to_network", web, new_id, "192.168.50.9", ["www"]) in calls
-    assert ("connect_container_to_network", db, new_id, "192.168.50.10", None) in calls
+    new_id = next(iter(client.nets))
+    assert ("connect_container_to_network", web, new_id) in calls and ("connect_container_to_network", db, new_id) in calls
+    assert (web, new_id, "192.168.50.9", ["www"]) in connects(client)
+    assert (db, new_id, "192.168.50.10", None) in connects(client)
     assert out["reconnected"] == [dict(name="db", ipv4_address="192.168.50.10", aliases=[]),
                                   dict(name="web", ipv4_address="192.168.50.9", aliases=["www"])]
     assert out["network"]["id"] == new_id and out["network"]["ip_range"] == "192.168.50.192/26"
@@ -194,7 +193,7 @@ def test_drift_in_check_mode_lists_the_reconnections_and_changes_nothing(monkeyp
     result = run(monkeypatch, ip_range="192.168.50.192/26", _ansible_check_mode=True)
     assert result.result["changed"] is True
     assert [r["name"] for r in result.result["reconnected"]] == ["db", "web"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_a_container_outside_the_new_subnet_is_named(monkeypatch, client, ipr):
@@ -203,7 +202,7 @@ def test_a_container_outside_the_new_subnet_is_named(monkeypatch, client, ipr):
     assert isinstance(result, ModuleFail)
     assert ("Container 'db' is attached to network labnet at 192.168.50.10 and could not be reconnected after the "
             "change: 192.168.50.10 is outside the new subnet 192.168.50.128/25") in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_a_container_on_the_new_gateway_is_named(monkeypatch, client, ipr):
@@ -211,20 +210,20 @@ def test_a_container_on_the_new_gateway_is_named(monkeypatch, client, ipr):
     result = run(monkeypatch, gateway="192.168.50.9")
     assert isinstance(result, ModuleFail)
     assert "Container 'web'" in result.result["msg"] and "192.168.50.9 is the new gateway" in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_failed_create_puts_the_previous_network_back(monkeypatch, client, ipr):
     old_id, web, db = attached(client)
-    client.api.fail_create = 1
+    client.fail_create = 1
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     assert "Could not create the macvlan network labnet on parent lab0: invalid pool request." in result.result["msg"]
     assert "The previous network was put back as it was, with its containers" in result.result["msg"]
-    (restored,) = client.api.nets.values()
+    (restored,) = client.nets.values()
     assert restored["IPAM"]["Config"] == EXACT_CONFIG
     assert restored["Options"] == EXACT_OPTIONS
-    assert client.api.ctrs[web]["NetworkSettings"]["Networks"]["labnet"]["IPAddress"] == "192.168.50.9"
+    assert client.inspect_container(web)["NetworkSettings"]["Networks"]["labnet"]["IPAddress"] == "192.168.50.9"
 
 
 def test_failed_reconnect_names_the_container(monkeypatch, client, ipr):
@@ -241,20 +240,20 @@ def test_failed_reconnect_names_the_container(monkeypatch, client, ipr):
 
 
 def test_another_network_on_the_same_parent_is_named(monkeypatch, client, ipr):
-    client.api.add_network("otherlab", options={"parent": "lab0"}, config=[dict(Subnet="10.9.0.0/24")])
+    client.add_network("otherlab", options={"parent": "lab0"}, config=[dict(Subnet="10.9.0.0/24")])
     result = run(monkeypatch)
     assert isinstance(result, ModuleFail)
     assert "parent='lab0' is already the parent of the macvlan network 'otherlab'" in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_an_overlapping_network_is_named(monkeypatch, client, ipr):
-    client.api.add_network("bridgelab", driver="bridge", config=[dict(Subnet="192.168.50.128/26")])
+    client.add_network("bridgelab", driver="bridge", config=[dict(Subnet="192.168.50.128/26")])
     result = run(monkeypatch)
     assert isinstance(result, ModuleFail)
     assert ("subnet='192.168.50.0/24' overlaps the subnet 192.168.50.128/26 of the Docker network 'bridgelab'"
             in result.result["msg"])
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -289,7 +288,7 @@ def test_missing_vlan_parent_with_8021q_is_left_to_the_driver(monkeypatch, clien
     monkeypatch.setattr(_kernel_support, "module_loaded", lambda name, root="/sys/module": name == "8021q")
     result = run(monkeypatch, parent="lab0.50")
     assert isinstance(result, ModuleExit)
-    (call,) = client.api.changing_calls()
+    (call,) = client.changing_calls()
     assert call[2]["options"]["parent"] == "lab0.50"
 
 
@@ -306,16 +305,16 @@ def test_absent_refuses_with_attached_containers_naming_them(monkeypatch, client
     assert isinstance(result, ModuleFail)
     assert "Network labnet has containers attached: db, web." in result.result["msg"]
     assert "force=true" in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_absent_with_force_disconnects_first(monkeypatch, client, ipr):
     old_id, web, db = attached(client)
     check = run_module(macvlan_network.main, dict(name="labnet", state="absent", force=True, _ansible_check_mode=True), monkeypatch)
-    assert check.result["changed"] is True and client.api.changing_calls() == []
+    assert check.result["changed"] is True and client.changing_calls() == []
     result = run_module(macvlan_network.main, dict(name="labnet", state="absent", force=True, _ansible_diff=True), monkeypatch)
     assert result.result["changed"] is True
-    assert [c[0] for c in client.api.changing_calls()] == [
+    assert [c[0] for c in client.changing_calls()] == [
         "disconnect_container_from_network", "disconnect_container_from_network", "remove_network"]
     assert result.result["diff"]["after"] == {} and result.result["diff"]["before"]["parent"] == "lab0"
     again = run_module(macvlan_network.main, dict(name="labnet", state="absent", force=True), monkeypatch)
@@ -329,61 +328,61 @@ def test_absent_of_a_missing_network_does_not_need_netlink(monkeypatch, client):
 
 
 def test_only_the_exact_name_is_managed(monkeypatch, client, ipr):
-    client.api.add_network("labnet-old", options={"parent": "lab1"}, config=[dict(Subnet="10.1.0.0/24")])
+    client.add_network("labnet-old", options={"parent": "lab1"}, config=[dict(Subnet="10.1.0.0/24")])
     result = run_module(macvlan_network.main, dict(name="labnet", state="absent"), monkeypatch)
     assert result.result["changed"] is False
-    assert len(client.api.nets) == 1
+    assert len(client.nets) == 1
 
 
 # ---- ownership ------------------------------------------------------------------------------------
 
 def test_a_network_without_the_tasks_labels_is_refused(monkeypatch, client, ipr):
-    client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "someone"}, config=EXACT_CONFIG)
+    client.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "someone"}, config=EXACT_CONFIG)
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     assert ("Network labnet exists but lacks the label lab=tutorial that this task gives its network (it has "
             "lab=someone)") in result.result["msg"]
     assert "set force=true to replace it" in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_a_bridge_network_of_the_same_name_is_refused(monkeypatch, client, ipr):
-    client.api.add_network("labnet", driver="bridge", labels={"lab": "tutorial"}, config=[dict(Subnet="192.168.50.0/24")])
+    client.add_network("labnet", driver="bridge", labels={"lab": "tutorial"}, config=[dict(Subnet="192.168.50.0/24")])
     result = run(monkeypatch)
     assert isinstance(result, ModuleFail)
     assert "Network labnet exists and is a bridge network, not a macvlan network" in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_absent_with_labels_refuses_a_network_that_lacks_them(monkeypatch, client, ipr):
-    client.api.add_network("labnet", options=EXACT_OPTIONS, config=EXACT_CONFIG)
+    client.add_network("labnet", options=EXACT_OPTIONS, config=EXACT_CONFIG)
     result = run_module(macvlan_network.main, dict(name="labnet", state="absent", labels={"lab": "x"}), monkeypatch)
     assert isinstance(result, ModuleFail)
     assert "lacks the label lab=x" in result.result["msg"]
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 # ---- recreation as a transaction ------------------------------------------------------------------
 
 def three(client):
     """web: static with an alias; dyn: from the pool; app: links to web, fixed MAC, IPv6."""
-    old_id = client.api.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
-    web = client.api.add_container("web", old_id, "192.168.50.9", aliases=["www"])
-    dyn = client.api.add_container("dyn", old_id, "192.168.50.130", static=False)
-    app = client.api.add_container("app", old_id, "192.168.50.11", links=["web:site"], mac="02:42:c0:a8:32:0b",
+    old_id = client.add_network("labnet", options=EXACT_OPTIONS, labels={"lab": "tutorial"}, config=EXACT_CONFIG)
+    web = client.add_container("web", old_id, "192.168.50.9", aliases=["www"])
+    dyn = client.add_container("dyn", old_id, "192.168.50.130", static=False)
+    app = client.add_container("app", old_id, "192.168.50.11", links=["web:site"], mac="02:42:c0:a8:32:0b",
                                    ipv6="fd00::11")
     return old_id, dict(web=web, dyn=dyn, app=app)
 
 
 def assert_as_before(client, ids):
-    web = client.api.endpoint(ids["web"], "labnet")
-    dyn = client.api.endpoint(ids["dyn"], "labnet")
-    app = client.api.endpoint(ids["app"], "labnet")
+    web = client.endpoint_of(ids["web"], "labnet")
+    dyn = client.endpoint_of(ids["dyn"], "labnet")
+    app = client.endpoint_of(ids["app"], "labnet")
     assert web["IPAddress"] == "192.168.50.9" and "www" in web["Aliases"]
     assert dyn["IPAddress"] == "192.168.50.130"
     assert app["IPAddress"] == "192.168.50.11" and app["Links"] == ["web:site"]
     assert app["MacAddress"] == "02:42:c0:a8:32:0b" and app["IPAMConfig"]["IPv6Address"] == "fd00::11"
-    (net,) = client.api.nets.values()
+    (net,) = client.nets.values()
     for endpoint in (web, dyn, app):
         assert endpoint["NetworkID"] == net["Id"]
     return net
@@ -399,8 +398,8 @@ def test_recreation_keeps_links_mac_and_ipv6_and_connects_link_targets_first(mon
     assert isinstance(result, ModuleExit)
     net = assert_as_before(client, ids)
     assert net["IPAM"]["Config"][0]["IPRange"] == "192.168.50.192/26"
-    assert [c["ctr_id"] for c in client.api.connected_with] == [ids["web"], ids["app"], ids["dyn"]]
-    assert client.api.connected_with[1]["links"] == [("web", "site")]
+    assert [c["ctr_id"] for c in client.connected_with] == [ids["web"], ids["app"], ids["dyn"]]
+    assert client.connected_with[1]["links"] == [("web", "site")]
     assert outcomes(result) == dict(web="converged", dyn="converged", app="converged")
     assert result.result["network"]["containers"][0]["links"] == ["web:site"]
 
@@ -412,7 +411,7 @@ def test_a_failed_disconnect_puts_back_those_taken_off(monkeypatch, client, ipr)
         if ctr_id == ids["dyn"]:
             raise APIError("container is paused")
 
-    client.api.faults["disconnect_container_from_network"] = refuse
+    client.faults["disconnect_container_from_network"] = refuse
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     assert result.result["msg"].startswith("Could not disconnect container dyn from network labnet: container is paused.")
@@ -420,7 +419,7 @@ def test_a_failed_disconnect_puts_back_those_taken_off(monkeypatch, client, ipr)
     assert outcomes(result) == dict(web="restored", dyn="untouched", app="restored")
     net = assert_as_before(client, ids)
     assert net["Id"] == old_id
-    assert "remove_network" not in [c[0] for c in client.api.changing_calls()]
+    assert "remove_network" not in [c[0] for c in client.changing_calls()]
 
 
 def test_a_failed_remove_reconnects_everyone_to_the_old_network(monkeypatch, client, ipr):
@@ -429,7 +428,7 @@ def test_a_failed_remove_reconnects_everyone_to_the_old_network(monkeypatch, cli
     def refuse(net_id):
         raise APIError("error while removing network")
 
-    client.api.faults["remove_network"] = refuse
+    client.faults["remove_network"] = refuse
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     assert "Could not remove network labnet: error while removing network." in result.result["msg"]
@@ -449,7 +448,7 @@ def test_a_create_that_times_out_restores_the_old_network(monkeypatch, client, i
         if state["calls"] == 1:
             raise ReadTimeout("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out. (read timeout=5)")
 
-    client.api.faults["create_network"] = time_out
+    client.faults["create_network"] = time_out
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     assert "Could not create the macvlan network labnet on parent lab0: " in result.result["msg"]
@@ -494,14 +493,14 @@ def test_a_failed_reconnect_goes_on_with_the_others_then_restores_all(monkeypatc
         if ctr_id == ids["web"] and net_id == new_net["id"]:
             raise APIError("Address already in use")
 
-    client.api.faults["connect_container_to_network"] = taken
+    client.faults["connect_container_to_network"] = taken
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     msg = result.result["msg"]
     assert "Network labnet was made again, but container 'web' could not be reconnected at 192.168.50.9: " \
            "Address already in use." in msg
     assert "The previous network was put back as it was, with its containers." in msg
-    connects_to_new = [c["ctr_id"] for c in client.api.connected_with if c["net_id"] == new_net["id"]]
+    connects_to_new = [c["ctr_id"] for c in client.connected_with if c["net_id"] == new_net["id"]]
     assert connects_to_new == [ids["web"], ids["app"], ids["dyn"]]  # the failure did not stop the others
     net = assert_as_before(client, ids)
     assert net["IPAM"]["Config"] == EXACT_CONFIG
@@ -514,11 +513,11 @@ def test_a_new_network_held_by_someone_else_strands_only_the_failed_container(mo
 
     def intruder(ctr_id, net_id, address):
         if ctr_id == ids["web"]:
-            if not any(c["Name"] == "/intruder" for c in client.api.ctrs.values()):
-                client.api.add_container("intruder", net_id, "192.168.50.9")
+            if "intruder" not in client.containers:
+                client.add_container("intruder", net_id, "192.168.50.9")
             raise APIError("Address already in use")
 
-    client.api.faults["connect_container_to_network"] = intruder
+    client.faults["connect_container_to_network"] = intruder
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     msg = result.result["msg"]
@@ -526,13 +525,13 @@ def test_a_new_network_held_by_someone_else_strands_only_the_failed_container(mo
     assert "Stranded, attached to no network labnet: web (" in msg
     assert "docker network connect --ip 192.168.50.9 --alias www labnet web" in msg
     assert outcomes(result) == dict(web="stranded", dyn="converged", app="converged")
-    assert client.api.endpoint(ids["web"], "labnet") is None
+    assert client.endpoint_of(ids["web"], "labnet") is None
     assert [r["name"] for r in result.result["reconnected"]] == ["app", "dyn"]
 
 
 def test_a_restore_that_fails_too_names_every_stranded_container(monkeypatch, client, ipr):
     old_id, ids = three(client)
-    client.api.fail_create = 3  # the create, the restore's create and its one retry
+    client.fail_create = 3  # the create, the restore's create and its one retry
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     msg = result.result["msg"]
@@ -541,7 +540,7 @@ def test_a_restore_that_fails_too_names_every_stranded_container(monkeypatch, cl
     assert outcomes(result) == dict(web="stranded", dyn="stranded", app="stranded")
     for name in ("web", "dyn", "app"):
         assert "%s (could not make the previous network" % name in msg
-    assert client.api.nets == {}
+    assert client.nets == {}
 
 
 def test_recreation_in_check_mode_reports_the_outcomes_and_changes_nothing(monkeypatch, client, ipr):
@@ -550,7 +549,7 @@ def test_recreation_in_check_mode_reports_the_outcomes_and_changes_nothing(monke
     assert outcomes(result) == dict(web="converged", dyn="converged", app="converged")
     assert result.result["actions"][-2] == ("connect container app at 192.168.50.11 and fd00::11 with links web:site "
                                             "with MAC 02:42:c0:a8:32:0b to labnet")
-    assert client.api.changing_calls() == []
+    assert client.changing_calls() == []
 
 
 def test_an_engine_timeout_while_reading_fails_cleanly(monkeypatch, client, ipr):
