@@ -12,7 +12,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
 from ansible_collections.labnet.docker.plugins.modules import vxlan_link
 from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import (
     FakeIPRoute,
-    Msg,
 )
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import (
     ModuleExit,
@@ -24,66 +23,9 @@ ZERO = "00:00:00:00:00:00"
 ARGS = dict(name="vx100", vni=100, local="10.1.1.2", remotes=["10.1.2.2", "10.1.3.2"])
 
 
-class FakeVxlanIPRoute(FakeIPRoute):
-    """The shared fake plus what a VXLAN link needs: MTUs, VXLAN data, renames and the FDB."""
-
-    def __init__(self):
-        super().__init__()
-        self.fdb_entries = []  # (index, lladdr, dst)
-
-    def add_link(self, name, kind="veth", link=None, mode=None, up=True, mtu=1500, vxlan=None):
-        index = super().add_link(name, kind=kind, link=link, mode=mode, up=up)
-        self.links[index].update(mtu=mtu, vxlan=vxlan)
-        return index
-
-    def _link_msg(self, index):
-        msg = super()._link_msg(index)
-        link = self.links[index]
-        msg.attrs["IFLA_MTU"] = link.get("mtu", 65536)
-        if link["kind"] == "vxlan":
-            data = Msg({"IFLA_VXLAN_%s" % key.upper(): value for key, value in link["vxlan"].items()})
-            msg.attrs["IFLA_LINKINFO"] = Msg({"IFLA_INFO_KIND": "vxlan", "IFLA_INFO_DATA": data})
-        return msg
-
-    def get_addr(self, index=None):
-        return [Msg({"IFA_LOCAL": address, "IFA_ADDRESS": address}, prefixlen=prefixlen, index=i)
-                for i, address, prefixlen in self.addresses if index in (None, i)]
-
-    def link(self, command, **kwargs):
-        if command == "add" and kwargs.get("kind") == "vxlan":
-            self._maybe_fail("link", command)
-            data = dict(id=kwargs["vxlan_id"], port=kwargs["vxlan_port"], link=kwargs["vxlan_link"],
-                        local=kwargs.get("vxlan_local"), local6=kwargs.get("vxlan_local6"))
-            index = self.add_link(kwargs["ifname"], kind="vxlan", up=False, mtu=kwargs["mtu"], vxlan=data)
-            self.changes[-1] = ("link", "add", kwargs["ifname"], index)
-        elif command == "set" and set(kwargs) - {"index", "state"}:
-            self._maybe_fail("link", "set")
-            link = self.links[kwargs["index"]]
-            self.changes[-1] = ("link", "set", tuple(sorted(kwargs)))
-            link.update(name=kwargs.get("ifname", link["name"]), mtu=kwargs.get("mtu", link["mtu"]))
-            for key in ("local", "local6", "link"):
-                if "vxlan_" + key in kwargs:
-                    link["vxlan"][key] = kwargs["vxlan_" + key]
-        else:
-            super().link(command, **kwargs)
-            if command == "del":
-                self.fdb_entries = [e for e in self.fdb_entries if e[0] in self.links]
-
-    def fdb(self, command, ifindex=None, lladdr=None, dst=None):
-        if command == "dump":
-            return [Msg({"NDA_LLADDR": mac, "NDA_DST": d}, ifindex=i) for i, mac, d in self.fdb_entries
-                    if ifindex in (None, i)]
-        self._maybe_fail("fdb", command)
-        if command == "append":
-            self.fdb_entries.append((ifindex, lladdr, dst))
-        else:
-            self.fdb_entries.remove((ifindex, lladdr, dst))
-        return None
-
-
 @pytest.fixture
 def ipr(monkeypatch):
-    fake = FakeVxlanIPRoute()
+    fake = FakeIPRoute()
     under = fake.add_link("under0", mtu=1500)
     fake.addresses.append((under, "10.1.1.2", 24))
     fake.add_link("jumbo0", mtu=9000)
