@@ -30,7 +30,7 @@ class Msg(dict):
 
 class FakeIPRoute:
     def __init__(self):
-        self.links = {}  # index -> dict(name, kind, link, mode, up, mtu, vxlan)
+        self.links = {}  # index -> dict(name, kind, link, mode, up, mtu, vxlan, alias, netnsid)
         self.addresses = []  # (index, address, prefixlen)
         self.routes = []  # (index, dst, dst_len, proto)
         self.fdb_entries = []  # (index, lladdr, dst)
@@ -39,10 +39,13 @@ class FakeIPRoute:
         self.add_link("lo", kind=None)
 
     # ---- setting up ----
-    def add_link(self, name, kind="veth", link=None, mode=None, up=True, mtu=1500, vxlan=None):
-        """``vxlan``: a VXLAN link's data, dict(id, port, link, local, local6)."""
-        index = max(self.links, default=0) + 1
-        self.links[index] = dict(name=name, kind=kind, link=link, mode=mode, up=up, mtu=mtu, vxlan=vxlan)
+    def add_link(self, name, kind="veth", link=None, mode=None, up=True, mtu=1500, vxlan=None, alias=None,
+                 netnsid=None, index=None):
+        """``vxlan``: a VXLAN link's data, dict(id, port, link, local, local6); ``netnsid``: the namespace of
+        the peer ``link`` (a veth end whose peer is elsewhere); ``index``: the next free one unless given."""
+        index = index or max(self.links, default=0) + 1
+        self.links[index] = dict(name=name, kind=kind, link=link, mode=mode, up=up, mtu=mtu, vxlan=vxlan, alias=alias,
+                                 netnsid=netnsid)
         return index
 
     def index_of(self, name):
@@ -69,7 +72,8 @@ class FakeIPRoute:
             data = Msg({"IFLA_MACVLAN_MODE": MACVLAN_MODE_NUMBERS[link["mode"]]}) if link["mode"] else None
             info = Msg({"IFLA_INFO_KIND": link["kind"], "IFLA_INFO_DATA": data})
         return Msg({"IFLA_IFNAME": link["name"], "IFLA_LINK": link["link"], "IFLA_LINKINFO": info,
-                    "IFLA_MTU": link["mtu"]}, index=index, flags=IFF_UP if link["up"] else 0)
+                    "IFLA_MTU": link["mtu"], "IFLA_IFALIAS": link["alias"], "IFLA_LINK_NETNSID": link["netnsid"]},
+                   index=index, flags=IFF_UP if link["up"] else 0)
 
     def get_links(self, *indexes):
         return [self._link_msg(i) for i in (indexes or sorted(self.links))]

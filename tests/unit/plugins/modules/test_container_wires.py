@@ -8,30 +8,11 @@ import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker import client as docker_client
 from ansible_collections.labnet.docker.plugins.modules import container_wires
-from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import Msg
+from ansible_collections.labnet.docker.tests.unit.support.fake_engine import FakeEngine
+from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleFail, run_module
 
 WIRE = dict(a="r1:eth1", b="h1:eth1", a_address="10.0.12.1/30", b_address="10.0.12.2/30")
-
-
-class FakeAPI:
-    def __init__(self, containers):
-        self.containers = containers
-        self.calls = []
-
-    def inspect_container(self, name):
-        self.calls.append(name)
-        if name not in self.containers:
-            raise docker_client.NotFound("No such container: %s" % name)
-        return self.containers[name]
-
-
-class FakeClient:
-    def __init__(self, containers):
-        self.api = FakeAPI(containers)
-
-    def ping(self):
-        return True
 
 
 def running(pid, mode="none"):
@@ -39,16 +20,22 @@ def running(pid, mode="none"):
     return dict(State=dict(Running=True, Pid=pid, Status="running"), HostConfig=dict(NetworkMode=mode))
 
 
+def with_ids(containers):
+    """The containers as the engine holds them: each with its id (here its name)."""
+    return {name: dict(attrs, Id=name) for name, attrs in containers.items()}
+
+
 @pytest.fixture
 def engine(monkeypatch):
-    """The engine's containers (a dict to fill), and the netlink sockets the module opened (none wanted)."""
-    containers: dict = {}
+    """An engine with no container yet (``containers`` to fill), the URLs it was asked for (``made``) and the
+    netlink sockets the module opened (``opened``: none wanted)."""
+    fake = FakeEngine(networks=())
     made = []
     opened = []
 
     def factory(base_url, timeout):
         made.append(base_url)
-        return FakeClient(containers)
+        return fake
 
     def no_netlink(netns=None):
         opened.append(netns)
@@ -57,7 +44,8 @@ def engine(monkeypatch):
     monkeypatch.setattr(docker_client, "make_docker_client", factory)
     monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.make_iproute",
                         no_netlink)
-    return dict(containers=containers, made=made, opened=opened)
+    fake.made, fake.opened = made, opened
+    return fake
 
 
 @pytest.mark.parametrize("wires, message", [
@@ -71,7 +59,7 @@ def test_bad_wires_are_refused_before_the_engine_is_asked(monkeypatch, engine, w
     result = run_module(container_wires.main, dict(wires=wires), monkeypatch)
     assert isinstance(result, ModuleFail)
     assert message in result.result["msg"]
-    assert engine["made"] == [] and engine["opened"] == []
+    assert engine.made == [] and engine.opened == []
 
 
 @pytest.mark.parametrize("containers, state, message", [
@@ -84,12 +72,12 @@ def test_bad_wires_are_refused_before_the_engine_is_asked(monkeypatch, engine, w
     ({"r1": running(os.getpid(), mode="host"), "h1": running(os.getpid())}, "absent", "network mode host"),
 ])
 def test_containers_without_a_namespace_of_their_own_are_refused(monkeypatch, engine, containers, state, message):
-    engine["containers"].update(containers)
+    engine.containers.update(with_ids(containers))
     result = run_module(container_wires.main, dict(wires=[WIRE], state=state), monkeypatch)
     assert isinstance(result, ModuleFail)
     assert message in result.result["msg"]
     assert result.result["actions"] == []
-    assert engine["opened"] == []
+    assert engine.opened == []
 
 
 def test_absent_with_no_containers_left_is_no_change(monkeypatch, engine):
@@ -97,41 +85,25 @@ def test_absent_with_no_containers_left_is_no_change(monkeypatch, engine):
     assert result.result["changed"] is False
     assert result.result["wires"] == [dict(name="r1:eth1--h1:eth1", result="absent")]
     assert result.result["actions"] == []
-    assert engine["opened"] == []
+    assert engine.opened == []
 
 
 def test_engine_errors_end_in_a_message(monkeypatch, engine):
     def broken(name):
         raise docker_client.APIError("500 Server Error: boom")
 
-    def factory(base_url, timeout):
-        client = FakeClient({})
-        client.api.inspect_container = broken
-        return client
-
-    monkeypatch.setattr(docker_client, "make_docker_client", factory)
+    engine.api.inspect_container = broken
     result = run_module(container_wires.main, dict(wires=[WIRE]), monkeypatch)
     assert isinstance(result, ModuleFail)
     assert result.result["msg"].startswith("wires[0].a='r1:eth1': could not inspect container 'r1': 500 Server Error")
 
 
-class OneLink:
-    """Answers read_end's three netlink reads for one link (messages built like pyroute2's)."""
-
-    def __init__(self, name, kind, alias, addresses):
-        info = Msg({"IFLA_INFO_KIND": kind}) if kind else None
-        self.link = Msg({"IFLA_IFNAME": name, "IFLA_LINKINFO": info, "IFLA_IFALIAS": alias, "IFLA_LINK": 9,
-                         "IFLA_LINK_NETNSID": 2, "IFLA_MTU": 1400}, index=7, flags=1)
-        self.addresses = [Msg({"IFA_ADDRESS": a.split("/")[0]}, prefixlen=int(a.split("/")[1])) for a in addresses]
-
-    def link_lookup(self, ifname):
-        return [7] if ifname == self.link.get_attr("IFLA_IFNAME") else []
-
-    def get_links(self, index):
-        return [self.link]
-
-    def get_addr(self, index):
-        return self.addresses
+def one_link(name, kind, alias, addresses):
+    """A namespace with one link, index 7, whose veth peer is link 9 of the namespace with id 2."""
+    ipr = FakeIPRoute()
+    ipr.add_link(name, kind=kind, link=9, mtu=1400, alias=alias, netnsid=2, index=7)
+    ipr.addresses.extend((7, a.split("/")[0], int(a.split("/")[1])) for a in addresses)
+    return ipr
 
 
 @pytest.mark.parametrize("kind, alias, ours", [
@@ -140,7 +112,7 @@ class OneLink:
     (None, "labnet.docker wire r1:eth1--h1:eth1", False),
 ])
 def test_read_end_knows_its_own_ends_by_kind_and_alias(kind, alias, ours):
-    ipr = OneLink("eth1", kind, alias, ["10.0.12.1/30", "fe80::1/64", "fd00:0:0::1/64"])
+    ipr = one_link("eth1", kind, alias, ["10.0.12.1/30", "fe80::1/64", "fd00:0:0::1/64"])
     state = container_wires.read_end(ipr, "eth1")
     assert (state.exists, state.ours, state.kind) == (True, ours, kind)
     assert (state.index, state.peer_index, state.peer_nsid, state.mtu, state.up) == (7, 9, 2, 1400, True)
@@ -148,4 +120,4 @@ def test_read_end_knows_its_own_ends_by_kind_and_alias(kind, alias, ours):
 
 
 def test_read_end_of_a_missing_interface():
-    assert container_wires.read_end(OneLink("eth1", "veth", None, []), "eth2").exists is False
+    assert container_wires.read_end(one_link("eth1", "veth", None, []), "eth2").exists is False
