@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
 from ansible_collections.labnet.docker.plugins.modules import macvlan_network
 from ansible_collections.labnet.docker.tests.unit.support.fake_engine import FakeEngine
 from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
@@ -370,7 +370,7 @@ def three(client):
     web = client.add_container("web", old_id, "192.168.50.9", aliases=["www"])
     dyn = client.add_container("dyn", old_id, "192.168.50.130", static=False)
     app = client.add_container("app", old_id, "192.168.50.11", links=["web:site"], mac="02:42:c0:a8:32:0b",
-                                   ipv6="fd00::11")
+                               ipv6="fd00::11")
     return old_id, dict(web=web, dyn=dyn, app=app)
 
 

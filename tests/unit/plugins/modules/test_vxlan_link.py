@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import (
     kernel_support,
 )
