@@ -49,6 +49,8 @@ class FakeEngine:
                        "rename", "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
             setattr(self.api, method, getattr(self, method))
         self.nets = {}  # network id -> inspect dict, without the Containers the engine adds
+        # networks draw their ids apart, so that container ids stay as they were
+        self.net_ids = (hashlib.sha256(b"network %d" % n).hexdigest() for n in itertools.count(1))
         self.faults = {}  # call name -> function(*args) that raises, or returns to let the call go on
         self.fail_create = 0  # how many create_network calls fail
         self.connected_with = []  # the keyword arguments of every connect, with ctr_id and net_id
@@ -157,9 +159,9 @@ class FakeEngine:
         del info["NetworkSettings"]["Networks"][self.nets[self.net_id(net_id)]["Name"]]
 
     # ---- networks ----
-    def new_id(self):
+    def new_id(self, ids=None):
         with self.lock:
-            return next(self.ids)
+            return next(ids or self.ids)
 
     def net_id(self, key):
         """The id of the network with this id or name."""
@@ -170,7 +172,7 @@ class FakeEngine:
 
     def add_network(self, name, driver="macvlan", options=None, config=None, labels=None):
         """Set up a network as if someone had made it; returns its id."""
-        net_id = self.new_id()
+        net_id = self.new_id(self.net_ids)
         self.nets[net_id] = {"Name": name, "Id": net_id, "Driver": driver, "Options": options or {}, "Labels": labels or {},
                              "EnableIPv6": False, "IPAM": {"Driver": "default", "Options": {}, "Config": config or []}}
         return net_id
