@@ -148,9 +148,10 @@ def choose_mtu(requested: int | None, underlay_mtu: int, version: int, dev: str)
     """The MTU to set: ``requested``, or the overlay MTU of the underlay device; refuses one that would fragment."""
     largest = overlay_mtu(underlay_mtu, version)
     if largest < MIN_MTU:
-        raise VxlanError("dev=%r has MTU %d, which leaves %d for the overlay after the %d bytes of VXLAN over IPv%d. "
-                         "Use an underlay device with a larger MTU." % (dev, underlay_mtu, largest,
-                                                                      VXLAN_OVERHEAD[version], version))
+        raise VxlanError(
+            "dev=%r has MTU %d, which leaves %d for the overlay after the %d bytes of VXLAN over IPv%d. "
+            "Use an underlay device with a larger MTU." % (dev, underlay_mtu, largest, VXLAN_OVERHEAD[version], version)
+        )
     if requested is None:
         return largest
     if requested > largest:

@@ -112,8 +112,8 @@ def parse_address(field_name: str, value) -> str | None:
         raise WireError("%s=%r is not an address in CIDR notation (%s). Write it as, for example, 10.0.12.1/30."
                         % (field_name, value, exc)) from None
     network = interface.network
-    if interface.version == 4 and network.prefixlen < 31 and interface.ip in (network.network_address,
-                                                                            network.broadcast_address):
+    unusable = (network.network_address, network.broadcast_address)
+    if interface.version == 4 and network.prefixlen < 31 and interface.ip in unusable:
         raise WireError("%s=%r is the %s address of %s, which no interface can use. Choose a host address."
                         % (field_name, value, "network" if interface.ip == network.network_address else "broadcast",
                            network))
