@@ -17,10 +17,12 @@ from ansible.module_utils.basic import missing_required_lib
 
 try:
     import docker
+    from docker import errors as _sdk_errors
     # Re-exported for the modules, so that they need not import the SDK themselves.
     from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # pylint: disable=unused-import
 except ImportError:
     docker = None
+    _sdk_errors = None
     DOCKER_IMPORT_ERROR = traceback.format_exc()
 
     class DockerException(Exception):  # type: ignore[no-redef]
@@ -37,17 +39,12 @@ except ImportError:
 else:
     DOCKER_IMPORT_ERROR = None
 
-try:
-    # The SDK talks HTTP through requests: its timeouts and connection errors are not DockerException.
-    from requests.exceptions import RequestException
-except ImportError:  # requests comes with the SDK; without it, nothing here talks to an engine
-
-    class RequestException(Exception):  # type: ignore[no-redef]
-        """Stand-in so that ``except`` clauses work without requests."""
-
 # Everything an engine call can raise that is the engine's (or the way to it's) fault, timeouts
-# included. Modules catch this tuple around every engine call and end in fail_json, never a traceback.
-ENGINE_ERRORS = (DockerException, RequestException, OSError)
+# included: the SDK's own errors, and requests' timeouts and connection errors, whose base class
+# RequestException is an OSError (as are socket errors). Modules catch this tuple around every
+# engine call and end in fail_json, never a traceback.
+# (Read through getattr, so that linters that cannot import the SDK still see a tuple of classes.)
+ENGINE_ERRORS = (getattr(_sdk_errors, "DockerException", DockerException), OSError)
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 DEFAULT_TIMEOUT = 60
