@@ -385,7 +385,7 @@ def refuse(module, problems: list) -> None:
 
 def prepare(module, api, containers: list, options):
     """Read the engine, check the set against it, pull, and plan; nothing else changes before this ends."""
-    snapshot = Snapshot()
+    snapshot = Snapshot(api_version=str(getattr(api, "api_version", "") or "1.44"))
     try:
         engine.read_networks_and_targets(api, containers, snapshot)
         engine.read_images(api, containers, snapshot)
@@ -431,7 +431,16 @@ def main():
     network_options = dict(
         name=dict(type="str", required=True),
         ipv4_address=dict(type="str"),
+        ipv6_address=dict(type="str"),
+        mac_address=dict(type="str"),
         aliases=dict(type="list", elements="str", default=[]),
+    )
+    healthcheck_options = dict(
+        test=dict(type="raw"),
+        interval=dict(type="str"),
+        timeout=dict(type="str"),
+        retries=dict(type="int"),
+        start_period=dict(type="str"),
     )
     container_options = dict(
         name=dict(type="str", required=True),
@@ -447,6 +456,24 @@ def main():
         etc_hosts=dict(type="dict", default={}),
         state=dict(type="str", choices=["started", "stopped", "absent"], default="started"),
         pull=dict(type="str", choices=["missing", "never", "always"], default="missing"),
+        entrypoint=dict(type="raw"),
+        user=dict(type="str"),
+        working_dir=dict(type="str"),
+        capabilities=dict(type="list", elements="str", default=[]),
+        cap_drop=dict(type="list", elements="str", default=[]),
+        privileged=dict(type="bool", default=False),
+        sysctls=dict(type="dict", default={}),
+        devices=dict(type="list", elements="str", default=[]),
+        volumes=dict(type="list", elements="str", default=[]),
+        tmpfs=dict(type="list", elements="str", default=[]),
+        memory=dict(type="str"),
+        cpus=dict(type="raw"),
+        dns=dict(type="list", elements="str", default=[]),
+        dns_search=dict(type="list", elements="str", default=[]),
+        healthcheck=dict(type="dict", options=healthcheck_options),
+        wait=dict(type="str", choices=["started", "healthy"], default="started"),
+        wait_timeout=dict(type="int", default=60),
+        post_start=dict(type="list", elements="raw", default=[]),
     )
     argument_spec = dict(
         containers=dict(type="list", elements="dict", required=True, options=container_options),
