@@ -136,7 +136,7 @@ class Converger:
             except ContainerFailed as exc:
                 self.remove(container_id)
                 self.record.ids.pop(name, None)
-                raise ContainerFailed(failure_text(name, exc.doing, str(exc), removed=True)) from exc
+                raise ContainerFailed(failure_text(name, exc.doing or "starting", str(exc), removed=True)) from exc
 
     def checked(self, name: str) -> dict | None:
         """The container as it is now, refused when it is not the one the plan was made from."""
