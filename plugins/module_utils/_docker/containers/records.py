@@ -24,10 +24,36 @@ Inspect = Dict[str, Any]  # an engine inspect document, as the API returns it
 class NetworkSpec(TypedDict):
     name: str
     ipv4_address: Optional[str]
+    ipv6_address: Optional[str]
+    mac_address: Optional[str]
     aliases: List[str]
 
 
-class ContainerSpec(TypedDict):
+class RuntimeSpec(TypedDict):
+    """A container's runtime options, in the normal form of runtime_options.wanted_runtime, and what follows a start."""
+
+    entrypoint: Optional[List[str]]
+    user: Optional[str]
+    working_dir: Optional[str]
+    capabilities: List[str]
+    cap_drop: List[str]
+    privileged: bool
+    sysctls: Dict[str, str]
+    devices: List[str]
+    volumes: List[str]
+    tmpfs: Dict[str, str]
+    memory: int
+    cpus: int
+    dns: List[str]
+    dns_search: List[str]
+    healthcheck: Optional[Dict[str, Any]]
+    # readiness and start-up, not compared: they act after a (re)start
+    wait: str
+    wait_timeout: int
+    post_start: List[List[str]]
+
+
+class ContainerSpec(RuntimeSpec):
     """One container of the set, read and checked (``labels`` merged with the task's)."""
 
     index: int
@@ -73,6 +99,7 @@ class Snapshot:
     images: Dict[str, Optional[Inspect]] = field(default_factory=dict)
     networks: Dict[str, Optional[Inspect]] = field(default_factory=dict)
     outside: Dict[str, Optional[Inspect]] = field(default_factory=dict)
+    api_version: str = "1.44"  # the engine API version the client speaks
 
     def current_id(self, name: str) -> Optional[str]:
         info = self.containers.get(name)
