@@ -164,7 +164,7 @@ def _links(spec: dict, lab_name: str | None) -> list:
     return sorted(found)
 
 
-def _attachments(inspect: dict, spec: dict, macvlans: dict, lab_name: str | None) -> tuple[list, list]:
+def _attachments(inspect: dict, spec: dict, macvlans: set, lab_name: str | None) -> tuple[list, list]:
     """The container's ``networks`` entries, and what they cannot say."""
     name = (inspect.get("Name") or "").lstrip("/")
     network_mode = (inspect.get("HostConfig") or {}).get("NetworkMode") or ""
@@ -192,7 +192,7 @@ def _attachments(inspect: dict, spec: dict, macvlans: dict, lab_name: str | None
     return entries, notes
 
 
-def container_entry(inspect: dict, image: dict, macvlans: dict, lab_name: str | None = None) -> tuple[dict, list]:
+def container_entry(inspect: dict, image: dict, macvlans: set, lab_name: str | None = None) -> tuple[dict, list]:
     """A container's ``lab_topology.containers`` entry and what it cannot say.
 
     ``image`` is the image's inspect data (for the command and environment it brings), ``macvlans``
