@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.labnet.docker.plugins.module_utils._docker.container_spec import current_spec, env_dict, short_id
+from ansible_collections.labnet.docker.plugins.module_utils._docker.container_spec import current_spec, env_dict
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import ANY_IPV4, PortBinding, bindings_from_engine
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
 
@@ -170,7 +170,6 @@ def _attachments(inspect: dict, spec: dict, macvlans: set, lab_name: str | None)
     network_mode = (inspect.get("HostConfig") or {}).get("NetworkMode") or ""
     if network_mode in ("host", "none") or network_mode.startswith("container:"):
         return [], [_note("container", name, "network_mode", "network mode %s; lab containers have their own network stack" % network_mode)]
-    hidden = {name, short_id(inspect.get("Id")), (inspect.get("Config") or {}).get("Hostname")}
     entries, notes = [], []
     for net_name, endpoint in spec["networks"].items():
         if net_name == DEFAULT_BRIDGE:
@@ -185,9 +184,9 @@ def _attachments(inspect: dict, spec: dict, macvlans: set, lab_name: str | None)
         elif address:
             notes.append(_note("container", name, "networks.%s.ipv4_address" % net_name,
                                "the lab plans addresses only on its own networks (%s)" % address))
-        aliases = [a for a in endpoint.get("aliases") or [] if a not in hidden]
-        if aliases:
-            entry["aliases"] = aliases
+        # current_spec has left out the aliases the engine adds itself (short id, name, host name).
+        if endpoint.get("aliases"):
+            entry["aliases"] = list(endpoint["aliases"])
         entries.append(entry)
     return entries, notes
 
