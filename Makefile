@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test unit static sanity lint integration molecule build lab verify destroy bench clean
+.PHONY: help setup test unit static sanity lint integration molecule build lab verify destroy adopt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ verify: setup ## Verify the deployed lab again
 
 destroy: setup ## Remove everything the lab made
 	@tools/lab.sh destroy
+
+adopt: setup ## Read a lab typed by hand into lab-topology.yml: CONTAINERS="a b" and/or LABEL=key=value (LAB_NAME=, OUTPUT=)
+	@tools/lab.sh adopt
 
 bench: setup ## Benchmarks: ratios against the alternatives, measured in the same run
 	@tools/bench.sh

@@ -4,6 +4,8 @@
 #   deploy   deploy the lab (default: the tutorial's lab on this host), verify it, print the report's path
 #   verify   run the checks again and rewrite the report
 #   destroy  remove everything the lab made
+#   adopt    read a lab typed by hand into a topology file (CONTAINERS="a b", LABEL=key=value,
+#            NETWORKS="n", LAB_NAME=prefix, OUTPUT=lab-topology.yml); changes nothing
 # Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +46,23 @@ case "$action" in
         play destroy "$@"
         echo "lab: destroyed"
         ;;
+    adopt)
+        if [ -z "${CONTAINERS:-}${LABEL:-}${NETWORKS:-}" ]; then
+            echo 'usage: make adopt CONTAINERS="web client" (or LABEL=key=value) [LAB_NAME=prefix] [OUTPUT=file]' >&2
+            exit 2
+        fi
+        output=${OUTPUT:-$repo/lab-topology.yml}
+        vars=$(ADOPT_CONTAINERS=${CONTAINERS:-} ADOPT_LABEL=${LABEL:-} ADOPT_NETWORKS=${NETWORKS:-} \
+            ADOPT_LAB_NAME=${LAB_NAME:-} ADOPT_OUTPUT=$output "$repo/.venv/bin/python" -c '
+import json, os
+print(json.dumps(dict(adopt_containers=os.environ["ADOPT_CONTAINERS"].split(), adopt_label=os.environ["ADOPT_LABEL"],
+                      adopt_networks=os.environ["ADOPT_NETWORKS"].split(), adopt_lab_name=os.environ["ADOPT_LAB_NAME"],
+                      adopt_output=os.environ["ADOPT_OUTPUT"])))')
+        play adopt -e "$vars" "$@"
+        echo "lab: topology written to $output; deploy it with: ansible-playbook -i $inventory playbooks/deploy.yml -e @$output"
+        ;;
     *)
-        echo "usage: tools/lab.sh deploy|verify|destroy [ansible-playbook args]" >&2
+        echo "usage: tools/lab.sh deploy|verify|destroy|adopt [ansible-playbook args]" >&2
         exit 2
         ;;
 esac

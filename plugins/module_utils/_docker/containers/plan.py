@@ -76,7 +76,14 @@ def missing_label(info: dict, labels: dict) -> str | None:
     return None
 
 
-def recreate_reasons(container: ContainerSpec, after: dict, before: dict, steps: dict) -> list[str]:
+def made_by_hand(info: dict) -> bool:
+    """Whether a container lacks the link-targets label, which every linked container this module makes carries."""
+    return LINK_TARGETS_LABEL not in ((info.get("Config") or {}).get("Labels") or {})
+
+
+def recreate_reasons(container: ContainerSpec, after: dict, before: dict, steps: dict, adopting: bool = False) -> list[str]:
+    """Why the container is recreated. ``adopting`` a container made by hand (no link-targets label, so
+    nothing to tell a recreated target by) takes its links as they are."""
     remade = ["%s is %sd" % (target, steps[target].action) for target, _alias in container["links"]
               if target in steps and steps[target].action in CREATING_ACTIONS]
     differences = spec_differences(after, before)
@@ -84,7 +91,7 @@ def recreate_reasons(container: ContainerSpec, after: dict, before: dict, steps:
     reasons = []
     if remade:
         reasons.append("link target %s" % ", ".join(remade))
-    elif len(own) < len(differences):
+    elif len(own) < len(differences) and not adopting:
         reasons.append("a link target was recreated since this container was made")
     if own:
         reasons.append("changed: %s" % ", ".join(own))
@@ -109,7 +116,8 @@ def plan_step(container: ContainerSpec, by_name: dict, snapshot: Snapshot, steps
     if current is None:
         step.action = "create"
     else:
-        step.reasons = recreate_reasons(container, step.after, step.before or {}, steps)
+        adopting = options.adopt and made_by_hand(current)
+        step.reasons = recreate_reasons(container, step.after, step.before or {}, steps, adopting)
         if lacking and options.adopt:
             step.adopted = True
             step.reasons.insert(0, "adopted: it lacks the label %s" % lacking)

@@ -87,6 +87,19 @@ def test_steps(containers, engine, expected):
     assert {name: (step.action, step.reasons) for name, step in plan.steps.items()} == expected
 
 
+def test_adopting_a_linked_container_made_by_hand_keeps_it():
+    by_hand = engine_container("client", CLIENT_ID, links=["/web:/client/site"])
+    engine = {"web": engine_container("web", WEB_ID), "client": by_hand}
+    kept = plan_of([WEB, CLIENT], snapshot(dict(engine)), adopt=True)
+    assert {name: (step.action, step.reasons) for name, step in kept.steps.items()} == {"web": ("none", []), "client": ("none", [])}
+    # Without adopt, a container without the label cannot prove its link target is the one it was made with.
+    refused = plan_of([WEB, CLIENT], snapshot(dict(engine)))
+    assert refused.steps["client"].reasons == ["a link target was recreated since this container was made"]
+    # Adopting still recreates it when its target is recreated, or when it differs.
+    changed = plan_of([dict(WEB, env={"A": "1"}), dict(CLIENT, env={"B": "2"})], snapshot(dict(engine)), adopt=True)
+    assert changed.steps["client"].reasons == ["link target web is recreated", "changed: env"]
+
+
 def test_planned_ids_come_from_the_snapshot():
     plan = plan_of([WEB], snapshot({"web": engine_container("web", WEB_ID, running=False)}))
     assert plan.steps["web"].planned_id == WEB_ID
