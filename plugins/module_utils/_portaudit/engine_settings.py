@@ -148,20 +148,55 @@ def same_mount_namespace(proc_root: str, pids) -> list[int]:
     return shared
 
 
-def serving_dockerd(docker_host: str, proc_root: str = "/proc") -> tuple[int, list[str]] | None:
-    """The (pid, argv) of the dockerd in the reader's mount namespace that listens on ``docker_host``.
+def unix_socket_inodes(path: str, proc_root: str = "/proc") -> set[int]:
+    """The inodes of the unix sockets bound to ``path`` (``/proc/net/unix``, the reader's network namespace)."""
+    wanted = os.path.realpath(path)
+    inodes = set()
+    try:
+        with open(os.path.join(proc_root, "net", "unix")) as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return inodes
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 8 and parts[6].isdigit() and os.path.realpath(parts[7]) == wanted:
+            inodes.add(int(parts[6]))
+    return inodes
 
-    ``None`` when none does: unlike :func:`select_dockerd`, never another engine instead. A dockerd
-    started by systemd with ``-H fd://`` serves the default socket through its socket unit.
+
+def holds_socket(pid: int, inodes: set[int], proc_root: str = "/proc") -> bool:
+    """Whether process ``pid`` has one of the socket ``inodes`` open."""
+    fd_dir = os.path.join(proc_root, str(pid), "fd")
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:[") and int(target[8:-1]) in inodes:
+            return True
+    return False
+
+
+def serving_dockerd(docker_host: str, proc_root: str = "/proc") -> tuple[int, list[str]] | None:
+    """The (pid, argv) of the dockerd in the reader's mount namespace that serves ``docker_host``.
+
+    ``None`` when none does: unlike :func:`select_dockerd`, never another engine instead, and never a
+    process only because it is called dockerd. For a unix socket, the dockerd that holds the socket
+    (so that one started by systemd with ``-H fd://`` counts too); else the one whose command line
+    listens on the address.
     """
     processes = find_dockerd_processes(proc_root)
     local = set(same_mount_namespace(proc_root, [pid for pid, _argv in processes]))
-    for pid, argv in processes:
-        hosts = dockerd_hosts(argv)
-        if pid in local and (any(_same_address(host, docker_host) for host in hosts)
-                             or ("fd://" in hosts and _same_address(docker_host, DEFAULT_DOCKER_HOST))):
-            return pid, argv
-    return None
+    processes = [(pid, argv) for pid, argv in processes if pid in local]
+    if docker_host.startswith("unix://"):
+        inodes = unix_socket_inodes(docker_host[len("unix://"):], proc_root)
+        return next(((pid, argv) for pid, argv in processes if inodes and holds_socket(pid, inodes, proc_root)), None)
+    return next(((pid, argv) for pid, argv in processes
+                 if any(_same_address(host, docker_host) for host in dockerd_hosts(argv))), None)
 
 
 def read_daemon_json(path: str) -> dict | None:
