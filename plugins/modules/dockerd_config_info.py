@@ -15,7 +15,8 @@ description:
     dockerd option, a key that is also given as a flag on dockerd's command line, a value of the wrong JSON
     type - so that a playbook can refuse the file before it writes it and restarts the engine.
   - The options dockerd knows, and the kind of value each takes, are read from the engine's own
-    C(dockerd --help); where that cannot be run, from the list of dockerd 20.10.
+    C(dockerd --help) (the program of the running engine, else the C(dockerd) on the PATH); where that
+    cannot be run, from the list of dockerd 20.10.
   - The flags are read from the command line of the running dockerd that serves O(docker_host)
     (C(/proc/PID/cmdline), in the managed host's mount namespace), plus O(dockerd_args).
   - Where dockerd has C(--validate) (23.0 and later), the file is also checked by C(dockerd --validate).
@@ -141,24 +142,33 @@ from ansible_collections.labnet.docker.plugins.module_utils._portaudit.engine_se
 )
 
 
-def dockerd_options(module) -> tuple[dict, str, bool]:
+def dockerd_program(module, pid: int | None) -> str | None:
+    """The running engine's own program (``/proc/PID/exe``), else the ``dockerd`` on the PATH."""
+    if pid is not None:
+        try:
+            return os.readlink("/proc/%d/exe" % pid)
+        except OSError:
+            pass
+    return module.get_bin_path("dockerd")
+
+
+def dockerd_options(module, dockerd: str | None) -> tuple[dict, str, bool]:
     """dockerd's flags from its own help (else the 20.10 list), and whether it has ``--validate``."""
-    dockerd = module.get_bin_path("dockerd")
     if dockerd:
         rc, out, _err = module.run_command([dockerd, "--help"], environ_update={"LANG": "C"}, expand_user_and_vars=False)
         flags = parse_dockerd_help(out) if rc == 0 else {}
-        if flags:
+        if "config-file" in flags:  # the help of a dockerd, not of another program of that name
             return flags, "dockerd --help", "validate" in flags
     return dict(DOCKERD_FLAGS_20_10), "dockerd 20.10 list", False
 
 
-def dockerd_validate(module, config: dict) -> str | None:
+def dockerd_validate(module, dockerd: str, config: dict) -> str | None:
     """``dockerd --validate`` of ``config``: None when it passes, else dockerd's own message."""
     handle, path = tempfile.mkstemp(prefix="labnet-daemon-", suffix=".json")
     try:
         with os.fdopen(handle, "w") as f:
             json.dump(config, f)
-        rc, out, err = module.run_command([module.get_bin_path("dockerd", required=True), "--validate", "--config-file", path],
+        rc, out, err = module.run_command([dockerd, "--validate", "--config-file", path],
                                           environ_update={"LANG": "C"}, expand_user_and_vars=False)
     finally:
         os.unlink(path)
@@ -175,12 +185,13 @@ def main():
         supports_check_mode=True,
     )
     pid, argv = serving_dockerd(module.params["docker_host"]) or (None, [])
-    flags, options_from, has_validate = dockerd_options(module)
+    dockerd = dockerd_program(module, pid)
+    flags, options_from, has_validate = dockerd_options(module, dockerd)
     problems = daemon_json_problems(module.params["config"], (argv or ["dockerd"]) + module.params["dockerd_args"], flags)
     validated_with = ["key and flag check"]
     if has_validate:
         validated_with.append("dockerd --validate")
-        refusal = dockerd_validate(module, module.params["config"])
+        refusal = dockerd_validate(module, dockerd, module.params["config"])
         if refusal:
             problems["messages"].append(refusal)
     module.exit_json(changed=False, valid=not problems["messages"], pid=pid, argv=argv, options_from=options_from,

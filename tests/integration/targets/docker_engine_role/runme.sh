@@ -7,7 +7,9 @@
 # rolled back, with dockerd's own error; a decoy process called dockerd is never taken for the engine.
 set -euo pipefail
 cd "$(dirname "$0")"
-root=$(cd ../../../.. && pwd)
+# The collection's root (ansible-test runs a copy of this folder from inside it, under tests/output/).
+root=$PWD
+while [ "$root" != / ] && [ ! -e "$root/galaxy.yml" ]; do root=$(dirname "$root"); done
 
 name=lbt$(( RANDOM % 90000 + 10000 ))-eng
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_NOCOLOR=1
@@ -79,7 +81,7 @@ unchanged_engine() {  # unchanged_engine WHAT PID DAEMON_JSON
 }
 
 # A decoy called dockerd, older (lower pid) than the engine: pgrep -x dockerd | head -n1 would pick it.
-inner sh -c 'cp /bin/sleep /usr/local/bin/dockerd && setsid /usr/local/bin/dockerd 100000 >/dev/null 2>&1 </dev/null &'
+inner sh -c 'mkdir -p /opt/decoy && cp /bin/sleep /opt/decoy/dockerd && setsid /opt/decoy/dockerd 100000 >/dev/null 2>&1 </dev/null &'
 decoy=$(inner pgrep -x dockerd)
 
 expect "engine, check mode" "$(play --check)" changed
@@ -112,7 +114,7 @@ unchanged_engine "wrong type" "$pid" "$good"
 echo "ok: an unknown key and a wrong type are refused; daemon.json and the engine are as they were"
 
 # (c) A value that passes the checks but that dockerd refuses when it starts: rolled back.
-refused "a log level dockerd does not know" "Unable to parse logging level: loud" \
+refused "a log level dockerd does not know" "dockerd said: unable to parse logging level: loud." \
     -e '{"docker_engine_options": {"log-level": "loud"}}'
 grep -qF "The old /etc/docker/daemon.json is back, and the engine answers again" "$log" || { cat "$log"; exit 1; }
 answers || { echo "FAILED: the engine does not answer after the rollback" >&2; exit 1; }
