@@ -86,10 +86,10 @@ def is_secret_key(section: str, key: str) -> bool:
     """Whether a keyfile key holds a secret: a known secret key, any ``*-password`` or ``wep-key*``
     (``-flags`` keys, which say where a secret is kept, are not secrets), or any key of a secrets section."""
     key = key.strip().lower()
-    if key.endswith("-flags") or key.endswith("-type"):
+    if key.endswith(("-flags", "-type")):
         return False
-    return (section.strip().lower() in NM_SECRET_SECTIONS or key in NM_SECRET_KEYS or key.endswith("-password")
-            or key.startswith("wep-key") or key.endswith("-psk"))
+    return (section.strip().lower() in NM_SECRET_SECTIONS or key in NM_SECRET_KEYS
+            or key.endswith(("-password", "-psk")) or key.startswith("wep-key"))
 
 
 def mask_secrets(text: str | None) -> str | None:

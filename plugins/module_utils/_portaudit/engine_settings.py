@@ -151,7 +151,7 @@ def same_mount_namespace(proc_root: str, pids) -> list[int]:
 def unix_socket_inodes(path: str, proc_root: str = "/proc") -> set[int]:
     """The inodes of the unix sockets bound to ``path`` (``/proc/net/unix``, the reader's network namespace)."""
     wanted = os.path.realpath(path)
-    inodes = set()
+    inodes: set[int] = set()
     try:
         with open(os.path.join(proc_root, "net", "unix")) as f:
             lines = f.read().splitlines()[1:]
