@@ -6,10 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 name=lbt$(( RANDOM % 90000 + 10000 ))
-subnet=172.31.$(( RANDOM % 40 + 200 )).0/24
+# Three /24s in a row (this lab's and the two-lab test's) that no Docker network uses yet: other
+# runs of this test may be deploying beside this one.
+used=$(docker network ls -q | xargs -r docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
+for _ in $(seq 50); do
+    octet=$(( RANDOM % 50 + 200 ))
+    free=1
+    for d in 0 1 2; do grep -q "172\.31\.$(( octet + d ))\." <<<"$used" && free=0; done
+    [ "$free" = 1 ] && break
+done
+subnet=172.31.$octet.0/24
 port=$(( RANDOM % 10000 + 20000 ))
-octet=${subnet#172.31.}
-octet=${octet%%.*}
 report=${OUTPUT_DIR:-$(mktemp -d)}/lab-report-$name
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_NOCOLOR=1
 args=(-i inventory.yml -e "lab_name=$name" -e "lab_default_subnet=$subnet" -e "lab_default_web_port=$port"
