@@ -98,6 +98,15 @@ ip -d link show dev "$name-nic" | grep -q PROMISC
 play labnet.docker.verify >/dev/null
 echo "ok: deploy healed the faults and verify passes"
 
+# verify in check mode execs into no container: its ping and http checks are reported as not run.
+since=$(date +%s)
+play labnet.docker.verify --check >/dev/null
+grep -q "not run in check mode" "$log" || { cat "$log"; echo "FAILED: check mode did not say what it left out" >&2; exit 1; }
+docker exec "$name-alpha" true  # the one exec the events must show: they would show verify's too
+execs=$(docker events --since "$since" --until "$(date +%s)" --filter event=exec_create --filter "label=labnet.lab=$name" --format '{{.Actor.Attributes.name}}')
+[ "$execs" = "$name-alpha" ] || { echo "FAILED: verify in check mode exec'd into containers: $execs" >&2; exit 1; }
+echo "ok: verify in check mode execs into no container"
+
 # verify fails when a check fails.
 docker stop "$name-web" >/dev/null
 if play labnet.docker.verify >/dev/null; then echo "FAILED: verify passed with the web server stopped" >&2; exit 1; fi
