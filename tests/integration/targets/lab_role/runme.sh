@@ -124,9 +124,9 @@ echo "ok: nothing of lab $name is left"
 # container and network, the veth and macvlan link names that both labs would have taken before
 # (lab_name[:11]-nic and -shm), and a promiscuous flag that someone else set. Destroying one lab changes
 # nothing of the other's or the user's.
-ip link add "$old-nic" type veth peer name "$old-nicp"
+ip link add "$old-nic" type veth peer name "$base-unp"
 ip link set dev "$old-nic" promisc on up
-ip link add "$old-shm" link "$old-nicp" type macvlan mode bridge
+ip link add "$old-shm" link "$base-unp" type macvlan mode bridge
 docker network create "$lab_a-net" >/dev/null
 docker run -d --name "$lab_a-user" --network "$lab_a-net" labnet/box:latest sleep 2147483647 >/dev/null
 for n in 1 2; do
