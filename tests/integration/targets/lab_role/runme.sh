@@ -159,11 +159,15 @@ for link in $a_links; do ! ip link show dev "$link" >/dev/null 2>&1 || { echo "F
 ansible-playbook $(two_labs_args "$lab_b" 2) labnet.docker.verify >"$log" 2>&1 || { cat "$log"; echo "FAILED: $lab_b broke" >&2; exit 1; }
 echo "ok: destroying $lab_a removed only its own; $lab_b passes verify; the user's objects and flag are as they were"
 
-# A shim that the record does not list is not the lab's: destroy leaves it.
-b_shim=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["shims"][0])' "/var/lib/labnet-lab/$lab_b.json")
-python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["shims"] = []; json.dump(r, open(sys.argv[1], "w"))' "/var/lib/labnet-lab/$lab_b.json"
+# A shim and a veth lab NIC that the record does not list are not the lab's: destroy leaves them
+# (both: the shim sits on the veth, and goes with it).
+b_links=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(" ".join(r["veths"] + r["shims"]))' "/var/lib/labnet-lab/$lab_b.json")
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["shims"] = r["veths"] = []; json.dump(r, open(sys.argv[1], "w"))' "/var/lib/labnet-lab/$lab_b.json"
 # shellcheck disable=SC2046
 ansible-playbook $(two_labs_args "$lab_b" 2) labnet.docker.destroy >"$log" 2>&1 || { cat "$log"; exit 1; }
-ip link show dev "$b_shim" >/dev/null 2>&1 || { echo "FAILED: destroy removed $b_shim, which the record does not list" >&2; exit 1; }
-ip link del dev "$b_shim"
-echo "ok: a shim that the lab's record does not list is left in place"
+for link in $b_links; do
+    ip link show dev "$link" >/dev/null 2>&1 || { echo "FAILED: destroy removed $link, which the record does not list" >&2; exit 1; }
+done
+[ -z "$(docker ps -aq --filter "label=labnet.lab=$lab_b")" ] || { echo "FAILED: $lab_b's containers are left" >&2; exit 1; }
+for link in $b_links; do ip link del dev "$link" 2>/dev/null || true; done
+echo "ok: a shim and a veth lab NIC that the lab's record does not list are left in place ($b_links)"
