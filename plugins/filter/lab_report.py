@@ -36,10 +36,17 @@ def _row(check: dict, status: str, detail: str) -> dict:
                 status=status, detail=detail[:160])
 
 
+def _not_run(result: dict, check: dict) -> list:
+    """A skipped check: a warning when check mode held it back (it would exec into a container), else a failure."""
+    if "ansible_check_mode" in str(result.get("false_condition") or ""):
+        return [_row(check, WARN, "not run in check mode: it runs a program inside a container")]
+    return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+
+
 def _exec_rows(result: dict, check: dict) -> list:
     """ping, host_ping and http checks: a program's exit status (and, for http, the page)."""
     if result.get("skipped"):
-        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+        return _not_run(result, check)
     rc = result.get("rc")
     if check["kind"] == "http":
         expect = check.get("expect") or ""
@@ -58,7 +65,7 @@ def _exec_rows(result: dict, check: dict) -> list:
 def _port_rows(result: dict, check: dict) -> list:
     """A TCP connection with ansible.builtin.wait_for: success returns ``state``, failure ``msg``."""
     if result.get("skipped"):
-        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+        return _not_run(result, check)
     if "state" in result and not result.get("msg"):
         return [_row(check, PASS, "connected to %s:%s" % (check.get("address"), check.get("port")))]
     return [_row(check, FAIL, str(result.get("msg") or "no connection"))]
@@ -67,7 +74,7 @@ def _port_rows(result: dict, check: dict) -> list:
 def _port_forward_rows(result: dict, check: dict) -> list:
     """labnet.docker.port_forward_info: drift of the lab's containers fails, host-wide drift warns."""
     if result.get("skipped"):
-        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+        return _not_run(result, check)
     if result.get("failed") or "ports" not in result:
         return [_row(check, FAIL, str(result.get("msg") or "port_forward_info failed"))]
     ports = result.get("ports") or []

@@ -417,7 +417,7 @@ class MacvlanNetwork:
         require_pyroute2(self.module)
         try:
             with make_iproute() as ipr:
-                return resolve_parent(ipr, self.params["parent"])
+                return resolve_parent(ipr, self.params["parent"], check_mode=self.module.check_mode)
         except ParentError as exc:
             self.fail(str(exc))
         except NetlinkError as exc:

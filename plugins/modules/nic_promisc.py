@@ -31,7 +31,9 @@ attributes:
     description: In check mode the module reports what it would change, and changes nothing.
   diff_mode:
     support: full
-    description: Shows the flag before and after, and each configuration file written with O(persistent=true).
+    description:
+      - Shows the flag before and after, and each configuration file written with O(persistent=true), with secrets
+        masked unless O(show_secrets=true).
   idempotent:
     support: full
     description: A second run with the same options changes nothing and reports no change.
@@ -84,6 +86,14 @@ options:
     type: str
     choices: [auto, networkd, networkmanager, ifupdown]
     default: auto
+  show_secrets:
+    description:
+      - Show secrets in the diff of the configuration files that O(persistent) writes.
+      - A NetworkManager keyfile can hold Wi-Fi keys, 802.1X and VPN passwords, PINs and WireGuard keys, and
+        an ifupdown stanza wpa_supplicant's; by default their values are shown as C(********). The files
+        themselves are written with their secrets as they were.
+    type: bool
+    default: false
 notes:
   - Promiscuous mode set only through netlink is lost when the interface is deleted or the host reboots;
     use O(persistent=true) to keep it.
@@ -340,7 +350,7 @@ class NicPromisc:
             flag_diff = dict(before_header="%s flags" % name, after_header="%s flags" % name,
                              before="promisc: %s\n" % str(before["promisc"]).lower(),
                              after="promisc: %s\n" % str(after["promisc"]).lower())
-            result["diff"] = [flag_diff] + [change.diff() for change in file_changes]
+            result["diff"] = [flag_diff] + [change.diff(self.params["show_secrets"]) for change in file_changes]
         return result
 
 
@@ -354,6 +364,7 @@ def main():
             persistent_root=dict(type="path", default="/"),
             persistent_manager=dict(type="str", choices=["auto", "networkd", "networkmanager", "ifupdown"],
                                     default="auto"),
+            show_secrets=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -8,6 +8,8 @@ A module that is loaded shows in ``/sys/module``. Otherwise the kernel is asked 
 process moves into a fresh, unnamed network namespace of its own, makes a veth pair there and tries
 to add a link of the kind on it (which also loads the module where it can be loaded). The namespace
 dies with the child, so nothing is left anywhere, and nothing outside the child's namespace is touched.
+Where loading a module is not allowed (check mode changes nothing, not even the kernel's modules),
+the running kernel's ``modules.builtin`` and ``modules.dep`` answer instead, and nothing is probed.
 Unit tests patch :func:`probe_link_kind`.
 """
 
@@ -102,18 +104,49 @@ def probe_link_kind(kind: str) -> str:
     return UNKNOWN
 
 
-def link_kind_support(kind: str, sys_module_root: str = "/sys/module") -> str:
-    """:data:`SUPPORTED`, :data:`MISSING` or :data:`UNKNOWN` for a link kind of :data:`LINK_KINDS`."""
+def module_available(module_name: str, modules_root: str = "/lib/modules", release: str | None = None) -> bool | None:
+    """Whether the running kernel has the module built in or can load it, from ``modules.builtin`` and
+    ``modules.dep``; ``None`` when those files are not there (a container, a kernel without modules)."""
+    directory = os.path.join(modules_root, release or os.uname().release)
+    wanted = {module_name + ".ko", module_name.replace("_", "-") + ".ko"}
+    found_lists = False
+    for listing in ("modules.builtin", "modules.dep"):
+        try:
+            with open(os.path.join(directory, listing)) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        found_lists = True
+        for line in lines:
+            path = line.split(":", 1)[0].strip()
+            name = os.path.basename(path)
+            for suffix in (".xz", ".gz", ".zst"):
+                name = name.removesuffix(suffix)
+            if name in wanted:
+                return True
+    return False if found_lists else None
+
+
+def link_kind_support(kind: str, sys_module_root: str = "/sys/module", may_load: bool = True,
+                      modules_root: str = "/lib/modules") -> str:
+    """:data:`SUPPORTED`, :data:`MISSING` or :data:`UNKNOWN` for a link kind of :data:`LINK_KINDS`.
+
+    With ``may_load`` false nothing is probed, so no module is loaded: the module lists answer.
+    """
     module_name = LINK_KINDS[kind][0]
     if module_loaded(module_name, sys_module_root):
         return SUPPORTED
+    if not may_load:
+        available = module_available(module_name, modules_root)
+        return UNKNOWN if available is None else SUPPORTED if available else MISSING
     return probe_link_kind(kind)
 
 
-def require_link_kind(kind: str) -> None:
+def require_link_kind(kind: str, may_load: bool = True) -> None:
     """Raise :class:`KernelSupportMissing` when the kernel certainly cannot make ``kind`` links.
 
-    An :data:`UNKNOWN` answer does not raise: the engine then gives its own error.
+    An :data:`UNKNOWN` answer does not raise: the engine then gives its own error. With ``may_load``
+    false (check mode), no module is loaded to find out.
     """
-    if link_kind_support(kind) == MISSING:
+    if link_kind_support(kind, may_load=may_load) == MISSING:
         raise KernelSupportMissing(missing_support_message(kind))

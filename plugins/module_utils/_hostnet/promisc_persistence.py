@@ -60,6 +60,65 @@ class PersistenceError(Exception):
     """The setting cannot be written; the message says why and what to do."""
 
 
+# --- secrets -----------------------------------------------------------------------------------
+#
+# A NetworkManager keyfile holds the profile's secrets unless an agent keeps them: Wi-Fi keys, 802.1X
+# and VPN passwords, PINs, WireGuard keys. ifupdown stanzas can hold wpa_supplicant's. Diffs show them
+# masked unless the task asks for them.
+
+SECRET_MASK = "********"
+# NetworkManager setting keys that hold secrets (nm-settings-nmcli(5)), by exact name.
+NM_SECRET_KEYS = frozenset((
+    "psk", "password", "password-raw", "pin", "leap-password", "private-key", "preshared-key", "mka-cak",
+    "private-key-password", "phase2-private-key-password", "ca-cert-password", "client-cert-password",
+    "phase2-ca-cert-password", "phase2-client-cert-password", "secrets",
+))
+# Sections whose every key is a secret (a VPN plugin's secrets).
+NM_SECRET_SECTIONS = ("vpn-secrets",)
+# ifupdown options that hold secrets (wpa_supplicant's wpa-*, wireless-tools' key).
+IFUPDOWN_SECRET_OPTIONS = frozenset((
+    "wpa-psk", "wpa-password", "wpa-private-key-passwd", "wpa-pin", "wpa-wep-key0", "wpa-wep-key1", "wpa-wep-key2",
+    "wpa-wep-key3", "wireless-key", "wireless-key1", "wireless-key2", "wireless-key3", "wireless-key4",
+))
+
+
+def is_secret_key(section: str, key: str) -> bool:
+    """Whether a keyfile key holds a secret: a known secret key, any ``*-password`` or ``wep-key*``
+    (``-flags`` keys, which say where a secret is kept, are not secrets), or any key of a secrets section."""
+    key = key.strip().lower()
+    if key.endswith(("-flags", "-type")):
+        return False
+    return (section.strip().lower() in NM_SECRET_SECTIONS or key in NM_SECRET_KEYS
+            or key.endswith(("-password", "-psk")) or key.startswith("wep-key"))
+
+
+def mask_secrets(text: str | None) -> str | None:
+    """``text`` with the value of every secret replaced by :data:`SECRET_MASK`, the rest as it was.
+
+    INI-style files (NetworkManager keyfiles, systemd-networkd files) by section and key; ifupdown
+    files by option (``wpa-psk VALUE``).
+    """
+    if text is None:
+        return None
+    out = []
+    section = ""
+    for raw in text.splitlines(keepends=True):
+        line = raw.strip()
+        ending = raw[len(raw.rstrip("\r\n")):]
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif line and line[0] not in "#;" and "=" in line:
+            key = line.split("=", 1)[0]
+            if is_secret_key(section, key):
+                raw = raw[:raw.index("=") + 1] + SECRET_MASK + ending
+        else:
+            words = line.split(None, 1)
+            if len(words) == 2 and words[0].lower() in IFUPDOWN_SECRET_OPTIONS:
+                raw = raw[:raw.index(words[0]) + len(words[0])] + " " + SECRET_MASK + ending
+        out.append(raw)
+    return "".join(out)
+
+
 class FileChange:
     """One file to write (``after`` is its new text) or to remove (``after`` is ``None``)."""
 
@@ -69,12 +128,14 @@ class FileChange:
         self.after = after
         self.mode = mode
 
-    def diff(self) -> dict:
+    def diff(self, show_secrets: bool = False) -> dict:
+        """The change as Ansible's diff; secrets masked (:func:`mask_secrets`) unless ``show_secrets``."""
+        shown = (lambda text: text) if show_secrets else mask_secrets
         return dict(
             before_header=self.path if self.before is not None else "%s (absent)" % self.path,
             after_header=self.path if self.after is not None else "%s (absent)" % self.path,
-            before=self.before or "",
-            after=self.after or "",
+            before=shown(self.before) or "",
+            after=shown(self.after) or "",
         )
 
     def __repr__(self):

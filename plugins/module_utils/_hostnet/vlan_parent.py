@@ -44,11 +44,12 @@ def check_interface_name(field: str, name: str) -> None:
 
 
 def resolve_parent(ipr, parent: str, where: str = "on the managed host", may_create_vlan: bool = True,
-                   require_kind=require_link_kind) -> dict:
+                   require_kind=require_link_kind, check_mode: bool = False) -> dict:
     """Check ``parent`` with netlink and say how it will be used.
 
     Returns ``{'name', 'exists', 'base', 'vlan_id'}``; ``exists`` is False only for a VLAN
-    sub-interface that the Docker driver is to make. Raises :class:`ParentError`.
+    sub-interface that the Docker driver is to make. Raises :class:`ParentError`. In ``check_mode``
+    the kernel's 802.1q support is looked up without loading its module.
     """
     check_interface_name("parent", parent)
     if parent == "lo":
@@ -79,7 +80,10 @@ def resolve_parent(ipr, parent: str, where: str = "on the managed host", may_cre
             "before the dot." % (parent, base, where, ", ".join(sorted(existing)) or "(none)")
         )
     try:
-        require_kind("vlan")
+        if check_mode:
+            require_kind("vlan", may_load=False)
+        else:
+            require_kind("vlan")
     except KernelSupportMissing as exc:
         raise ParentError(
             "parent=%r does not exist, and Docker would have to create it as VLAN %d on %r, but %s"

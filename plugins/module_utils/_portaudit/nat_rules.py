@@ -27,6 +27,7 @@ reader of the host.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.firewall_backend import iptables_backend
@@ -341,16 +342,36 @@ def _run(module, argv: list[str]) -> tuple[int, str, str]:
     return module.run_command(argv, environ_update={"LANG": "C"}, expand_user_and_vars=False)
 
 
-def read_iptables_backend(module, binary: str, backend: str, family: int = 4) -> tuple[list[dict], list[dict], str | None]:
+def legacy_tables(proc_root: str = "/proc", family: int = 4) -> set[str]:
+    """The legacy (x_tables) tables of one family that exist in the reader's network namespace.
+
+    ``iptables-legacy -t nat -S`` makes the nat table where it does not exist (and may load
+    ``iptable_nat``), so a read-only audit reads only the tables listed here; none when the file is
+    missing (``ip_tables``/``ip6_tables`` is not loaded: the legacy backend holds no rules).
+    """
+    names = "ip_tables_names" if family == 4 else "ip6_tables_names"
+    try:
+        with open(os.path.join(proc_root, "net", names)) as f:
+            return {line.strip() for line in f if line.strip()}
+    except OSError:
+        return set()
+
+
+def read_iptables_backend(module, binary: str, backend: str, family: int = 4,
+                          proc_root: str = "/proc") -> tuple[list[dict], list[dict], str | None]:
     """nat and filter rules of one iptables backend and family, read with the wait flag (``-w``).
 
     Returns (rules, chains, problem): ``chains`` are the user chains declared (``-N``), as dicts
     with ``backend``, ``family``, ``table`` and ``chain``. A table that does not exist in that
-    backend is empty, not an error.
+    backend is empty, not an error. A legacy table that does not exist is not read at all, since
+    reading it would make it.
     """
     rules: list[dict] = []
     chains: list[dict] = []
+    existing = legacy_tables(proc_root, family) if backend == "iptables-legacy" else set(RULE_TABLES)
     for table in RULE_TABLES:
+        if table not in existing:
+            continue  # never created by reading it
         rc, out, err = _run(module, [binary, "-w", "5", "-t", table, "-S"])
         if rc != 0:
             text = (err or out).strip()

@@ -6,7 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 name=lbt$(( RANDOM % 90000 + 10000 ))
-subnet=172.31.$(( RANDOM % 40 + 200 )).0/24
+# Three /24s in a row (this lab's and the two-lab test's) that no Docker network uses yet: other
+# runs of this test may be deploying beside this one.
+used=$(docker network ls -q | xargs -r docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
+for _ in $(seq 50); do
+    octet=$(( RANDOM % 50 + 200 ))
+    free=1
+    for d in 0 1 2; do grep -q "172\.31\.$(( octet + d ))\." <<<"$used" && free=0; done
+    [ "$free" = 1 ] && break
+done
+subnet=172.31.$octet.0/24
 port=$(( RANDOM % 10000 + 20000 ))
 report=${OUTPUT_DIR:-$(mktemp -d)}/lab-report-$name
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_NOCOLOR=1
@@ -18,7 +27,7 @@ log=$(mktemp)
 play() {
     local playbook=$1
     shift
-    ansible-playbook "${args[@]}" "$playbook" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
+    ansible-playbook "${args[@]}" "$playbook" "$@" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
     sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$log"
 }
 expect() {  # expect WHAT CHANGED WANT(changed|unchanged)
@@ -28,7 +37,27 @@ expect() {  # expect WHAT CHANGED WANT(changed|unchanged)
         cat "$log"; echo "FAILED: $1: changed=$2, expected $3" >&2; exit 1
     fi
 }
-cleanup() { ansible-playbook "${args[@]}" labnet.docker.destroy >/dev/null 2>&1 || true; rm -f "$log"; }
+base=lbt$(( RANDOM % 90000 + 10000 ))
+lab_a=$base-test1
+lab_b=$base-test2
+old=${base}-te  # what lab_name[:11] gave both labs before default names were unique per lab
+two_labs_args() {  # two_labs_args LAB N: the playbook arguments of lab N (1 or 2) of the two-lab test
+    echo "-i inventory.yml -e lab_name=$1 -e lab_default_subnet=172.31.$(( octet + $2 )).0/24" \
+         "-e lab_default_web_port=$(( port + $2 )) -e lab_report_dir=$report-$2"
+}
+cleanup() {
+    ansible-playbook "${args[@]}" labnet.docker.destroy >/dev/null 2>&1 || true
+    for n in 1 2; do
+        # shellcheck disable=SC2046
+        ansible-playbook $(two_labs_args "$base-test$n" "$n") labnet.docker.destroy >/dev/null 2>&1 || true
+    done
+    docker rm -f "$lab_a-user" >/dev/null 2>&1 || true
+    docker network rm "$lab_a-net" >/dev/null 2>&1 || true
+    for link in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$base"); do
+        ip link del dev "$link" >/dev/null 2>&1 || true
+    done
+    rm -f "$log"
+}
 trap cleanup EXIT
 
 echo "lab_role: lab $name, subnet $subnet, port $port"
@@ -69,6 +98,15 @@ ip -d link show dev "$name-nic" | grep -q PROMISC
 play labnet.docker.verify >/dev/null
 echo "ok: deploy healed the faults and verify passes"
 
+# verify in check mode execs into no container: its ping and http checks are reported as not run.
+since=$(date +%s)
+play labnet.docker.verify --check >/dev/null
+grep -q "not run in check mode" "$log" || { cat "$log"; echo "FAILED: check mode did not say what it left out" >&2; exit 1; }
+docker exec "$name-alpha" true  # the one exec the events must show: they would show verify's too
+execs=$(docker events --since "$since" --until "$(( $(date +%s) + 1 ))" --filter event=exec_create --filter "label=labnet.lab=$name" --format '{{.Actor.Attributes.name}}')
+[ "$execs" = "$name-alpha" ] || { echo "FAILED: verify in check mode exec'd into containers: $execs" >&2; exit 1; }
+echo "ok: verify in check mode execs into no container"
+
 # verify fails when a check fails.
 docker stop "$name-web" >/dev/null
 if play labnet.docker.verify >/dev/null; then echo "FAILED: verify passed with the web server stopped" >&2; exit 1; fi
@@ -81,3 +119,55 @@ expect "destroy" "$(play labnet.docker.destroy)" changed
 expect "destroy again" "$(play labnet.docker.destroy)" unchanged
 play assert_gone.yml >/dev/null
 echo "ok: nothing of lab $name is left"
+
+# Two labs whose names share their first 11 characters, next to the user's own things: an unlabelled
+# container and network, the veth and macvlan link names that both labs would have taken before
+# (lab_name[:11]-nic and -shm), and a promiscuous flag that someone else set. Destroying one lab changes
+# nothing of the other's or the user's.
+ip link add "$old-nic" type veth peer name "$base-unp"
+ip link set dev "$old-nic" promisc on up
+ip link add "$old-shm" link "$base-unp" type macvlan mode bridge
+docker network create "$lab_a-net" >/dev/null
+docker run -d --name "$lab_a-user" --network "$lab_a-net" labnet/box:latest sleep 2147483647 >/dev/null
+for n in 1 2; do
+    # shellcheck disable=SC2046
+    ansible-playbook $(two_labs_args "$base-test$n" "$n") labnet.docker.deploy >"$log" 2>&1 || { cat "$log"; exit 1; }
+done
+snapshot() {  # everything of $base except lab A's own objects: ids, names, link indexes and flags
+    docker ps -a --filter "name=$base" --format '{{.ID}} {{.Names}} {{.State}} {{.Label "labnet.lab"}}' | grep -v " $lab_a\$" | sort
+    docker network ls --filter "name=$base" --format '{{.ID}} {{.Name}} {{.Label "labnet.lab"}}' | grep -v " $lab_a\$" | sort
+    ip -o link show | awk -F': ' '{print $1, $2, $3}' | cut -d' ' -f1-3 | grep " $base\|$old" \
+        | grep -v -F -f <(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("\n".join(" %s@" % l for l in r["veths"] + r["shims"]) + "\n" + "\n".join(" %s@" % (v[:14] + "p") for v in r["veths"]))' \
+                             "/var/lib/labnet-lab/$lab_a.json") | sort
+}
+before=$(snapshot)
+grep -q " $lab_b-web running $lab_b" <<<"$before" && grep -q "$lab_a-user running" <<<"$before" \
+    || { echo "$before"; echo "FAILED: the two labs and the user's container are not all there" >&2; exit 1; }
+a_links=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(" ".join(r["veths"] + r["shims"]))' "/var/lib/labnet-lab/$lab_a.json")
+b_links=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(" ".join(r["veths"] + r["shims"]))' "/var/lib/labnet-lab/$lab_b.json")
+[ "$(echo "$a_links $b_links" | tr ' ' '\n' | sort | uniq -d)" = "" ] || { echo "FAILED: the labs share interface names: $a_links / $b_links" >&2; exit 1; }
+echo "ok: labs $lab_a ($a_links) and $lab_b ($b_links) run side by side, with the user's $old-nic, $old-shm, $lab_a-user, $lab_a-net"
+
+# shellcheck disable=SC2046
+ansible-playbook $(two_labs_args "$lab_a" 1) labnet.docker.destroy >"$log" 2>&1 || { cat "$log"; exit 1; }
+after=$(snapshot)
+[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); echo "FAILED: destroying $lab_a changed what is not its own" >&2; exit 1; }
+ip -d link show dev "$old-nic" | grep -q PROMISC || { echo "FAILED: the user's promiscuous flag was cleared" >&2; exit 1; }
+[ -z "$(docker ps -aq --filter "label=labnet.lab=$lab_a")" ] || { echo "FAILED: $lab_a's containers are left" >&2; exit 1; }
+for link in $a_links; do ! ip link show dev "$link" >/dev/null 2>&1 || { echo "FAILED: $lab_a's $link is left" >&2; exit 1; }; done
+# shellcheck disable=SC2046
+ansible-playbook $(two_labs_args "$lab_b" 2) labnet.docker.verify >"$log" 2>&1 || { cat "$log"; echo "FAILED: $lab_b broke" >&2; exit 1; }
+echo "ok: destroying $lab_a removed only its own; $lab_b passes verify; the user's objects and flag are as they were"
+
+# A shim and a veth lab NIC that the record does not list are not the lab's: destroy leaves them
+# (both: the shim sits on the veth, and goes with it).
+b_links=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(" ".join(r["veths"] + r["shims"]))' "/var/lib/labnet-lab/$lab_b.json")
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["shims"] = r["veths"] = []; json.dump(r, open(sys.argv[1], "w"))' "/var/lib/labnet-lab/$lab_b.json"
+# shellcheck disable=SC2046
+ansible-playbook $(two_labs_args "$lab_b" 2) labnet.docker.destroy >"$log" 2>&1 || { cat "$log"; exit 1; }
+for link in $b_links; do
+    ip link show dev "$link" >/dev/null 2>&1 || { echo "FAILED: destroy removed $link, which the record does not list" >&2; exit 1; }
+done
+[ -z "$(docker ps -aq --filter "label=labnet.lab=$lab_b")" ] || { echo "FAILED: $lab_b's containers are left" >&2; exit 1; }
+for link in $b_links; do ip link del dev "$link" 2>/dev/null || true; done
+echo "ok: a shim and a veth lab NIC that the lab's record does not list are left in place ($b_links)"

@@ -270,3 +270,53 @@ def test_persistent_problem_fails_before_the_flag_changes(monkeypatch, tmp_path)
     assert isinstance(result, ModuleFail)
     assert "matches NIC 'eth1' by a pattern" in result.result["msg"]
     assert kernel.set_calls == []
+
+
+WIFI_PROFILE = (
+    "[connection]\nid=office\ntype=ethernet\ninterface-name=eth1\n\n"
+    "[ethernet]\nmtu=1500\n\n"
+    "[802-1x]\neap=peap;\nidentity=alice\npassword=Sup3r-Secret\npassword-flags=0\n"
+    "private-key-password=KeyPass-42\n\n"
+    "[wifi-security]\nkey-mgmt=wpa-psk\npsk=WifiKey-99\n\n"
+    "[vpn-secrets]\ntoken=Vpn-Token-7\n"
+)
+SECRETS = ("Sup3r-Secret", "KeyPass-42", "WifiKey-99", "Vpn-Token-7")
+
+
+def networkmanager_root(tmp_path):
+    connections = tmp_path / "etc/NetworkManager/system-connections"
+    connections.mkdir(parents=True)
+    profile = connections / "office.nmconnection"
+    profile.write_text(WIFI_PROFILE)
+    profile.chmod(0o600)
+    return tmp_path, profile
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_keyfile_secrets_are_masked_in_the_diff_and_kept_in_the_file(monkeypatch, tmp_path, check_mode):
+    root, profile = networkmanager_root(tmp_path)
+    use_kernel(monkeypatch, lab_links())
+    args = {"name": "eth1", "persistent": True, "persistent_root": str(root), "_ansible_diff": True,
+            "_ansible_check_mode": check_mode}
+    out = run_module(nic_promisc.main, args, monkeypatch).result
+    assert out["persistent_manager"] == "networkmanager" and out["persistent_path"] == str(profile)
+    file_diff = out["diff"][1]
+    shown = file_diff["before"] + file_diff["after"] + repr(out)
+    assert not [secret for secret in SECRETS if secret in shown]
+    assert "psk=********\n" in file_diff["after"] and "password=********\n" in file_diff["before"]
+    assert "password-flags=0\n" in file_diff["after"] and "identity=alice\n" in file_diff["after"]
+    assert "accept-all-mac-addresses=1\n" in file_diff["after"]
+    written = profile.read_text()
+    if check_mode:
+        assert written == WIFI_PROFILE
+    else:
+        assert all(secret in written for secret in SECRETS) and "accept-all-mac-addresses=1\n" in written
+
+
+def test_show_secrets_shows_them_in_the_diff(monkeypatch, tmp_path):
+    root, _profile = networkmanager_root(tmp_path)
+    use_kernel(monkeypatch, lab_links())
+    args = {"name": "eth1", "persistent": True, "persistent_root": str(root), "_ansible_diff": True,
+            "_ansible_check_mode": True, "show_secrets": True}
+    out = run_module(nic_promisc.main, args, monkeypatch).result
+    assert all(secret in out["diff"][1]["after"] for secret in SECRETS)

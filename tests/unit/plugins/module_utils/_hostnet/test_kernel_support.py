@@ -52,3 +52,34 @@ def test_probe_leaves_nothing_in_the_callers_namespace():
     assert not probe_names & set(os.listdir("/sys/class/net"))
     assert ks.probe_link_kind("macvlan") in (ks.SUPPORTED, ks.MISSING, ks.UNKNOWN)
     assert not probe_names & set(os.listdir("/sys/class/net"))
+
+
+def modules_tree(tmp_path, builtin="", dep=""):
+    release = tmp_path / "6.1.0-test"
+    release.mkdir()
+    if builtin is not None:
+        (release / "modules.builtin").write_text(builtin)
+    if dep is not None:
+        (release / "modules.dep").write_text(dep)
+    return str(tmp_path), "6.1.0-test"
+
+
+@pytest.mark.parametrize("builtin, dep, answer", [
+    ("kernel/net/8021q/8021q.ko\n", "", True),
+    ("", "kernel/net/8021q/8021q.ko.xz: kernel/net/802/garp.ko.xz\n", True),
+    ("kernel/drivers/net/macvlan.ko\n", "kernel/drivers/net/ipvlan/ipvlan.ko:\n", False),
+    (None, None, None),
+])
+def test_module_available_reads_the_module_lists(tmp_path, builtin, dep, answer):
+    root, release = modules_tree(tmp_path, builtin, dep)
+    assert ks.module_available("8021q", root, release) is answer
+
+
+@pytest.mark.parametrize("available, answer", [(True, ks.SUPPORTED), (False, ks.MISSING), (None, ks.UNKNOWN)])
+def test_without_loading_nothing_is_probed(monkeypatch, tmp_path, available, answer):
+    monkeypatch.setattr(ks, "probe_link_kind", lambda kind: pytest.fail("probed, which may load a module"))
+    monkeypatch.setattr(ks, "module_available", lambda name, root="/lib/modules", release=None: available)
+    assert ks.link_kind_support("vlan", sys_module_root=str(tmp_path), may_load=False) == answer
+    if answer == ks.MISSING:
+        with pytest.raises(ks.KernelSupportMissing):
+            ks.require_link_kind("vlan", may_load=False)

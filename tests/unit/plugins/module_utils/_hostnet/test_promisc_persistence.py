@@ -354,3 +354,48 @@ def test_check_writable_names_the_directory(tmp_path, monkeypatch):
 def test_file_change_diff_headers():
     diff = pp.FileChange("/etc/x", None, "new\n").diff()
     assert diff == dict(before_header="/etc/x (absent)", after_header="/etc/x", before="", after="new\n")
+
+
+@pytest.mark.parametrize("section, key, secret", [
+    ("wifi-security", "psk", True),
+    ("802-11-wireless-security", "wep-key0", True),
+    ("802-11-wireless-security", "wep-key-type", False),
+    ("802-11-wireless-security", "leap-password", True),
+    ("802-1x", "password", True),
+    ("802-1x", "password-raw", True),
+    ("802-1x", "private-key-password", True),
+    ("802-1x", "phase2-private-key-password", True),
+    ("802-1x", "password-flags", False),
+    ("802-1x", "identity", False),
+    ("gsm", "pin", True),
+    ("wireguard", "private-key", True),
+    ("wireguard-peer.abc", "preshared-key", True),
+    ("macsec", "mka-cak", True),
+    ("vpn-secrets", "anything", True),
+    ("ethernet", "mac-address", False),
+    ("connection", "id", False),
+])
+def test_is_secret_key(section, key, secret):
+    assert pp.is_secret_key(section, key) is secret
+
+
+def test_mask_secrets_keeps_everything_but_the_values():
+    text = ("[wifi-security]\nkey-mgmt=wpa-psk\npsk = hunter2\n# psk=comment stays\n\n[802-1x]\r\npassword=p=a=s\r\n"
+            "[ethernet]\naccept-all-mac-addresses=1")
+    assert pp.mask_secrets(text) == (
+        "[wifi-security]\nkey-mgmt=wpa-psk\npsk =********\n# psk=comment stays\n\n[802-1x]\r\npassword=********\r\n"
+        "[ethernet]\naccept-all-mac-addresses=1")
+    assert pp.mask_secrets(None) is None
+
+
+def test_mask_secrets_in_ifupdown_stanzas():
+    text = "iface wlan0 inet dhcp\n    wpa-ssid office\n    wpa-psk 0123456789abcdef\n    up ip link set dev $IFACE promisc on\n"
+    assert pp.mask_secrets(text) == (
+        "iface wlan0 inet dhcp\n    wpa-ssid office\n    wpa-psk ********\n    up ip link set dev $IFACE promisc on\n")
+
+
+def test_file_change_diff_masks_unless_asked():
+    change = pp.FileChange("/etc/NetworkManager/system-connections/a.nmconnection", "[wifi-security]\npsk=s3cret\n",
+                           "[wifi-security]\npsk=s3cret\n[ethernet]\naccept-all-mac-addresses=1\n")
+    assert "s3cret" not in repr(change.diff())
+    assert change.diff(show_secrets=True)["after"].startswith("[wifi-security]\npsk=s3cret\n")

@@ -69,3 +69,13 @@ def test_refusals(ipr, parent, kwargs, message):
     with pytest.raises(vp.ParentError) as err:
         vp.resolve_parent(ipr, parent, **kwargs)
     assert message in str(err.value)
+
+
+def test_check_mode_asks_without_loading_modules(ipr):
+    asked = []
+
+    def require(kind, may_load=True):
+        asked.append((kind, may_load))
+    vp.resolve_parent(ipr, "eth1.50", require_kind=require, check_mode=True)
+    vp.resolve_parent(ipr, "eth1.50", require_kind=require)
+    assert asked == [("vlan", False), ("vlan", True)]

@@ -8,6 +8,8 @@ import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit import nat_rules as nr
 
+REAL_LEGACY_TABLES = nr.legacy_tables  # the autouse fixture below stands in for it
+
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 
 
@@ -138,6 +140,12 @@ def test_holds_docker_rules():
     assert not nr.holds_docker_rules(nr.parse_iptables_dump("-A INPUT -j ACCEPT", "iptables-legacy", "filter"))
 
 
+@pytest.fixture(autouse=True)
+def legacy_tables_exist(monkeypatch):
+    """The host's legacy nat and filter tables exist, unless a test says otherwise."""
+    monkeypatch.setattr(nr, "legacy_tables", lambda proc_root="/proc", family=4: {"nat", "filter"})
+
+
 class FakeModule:
     """Answers get_bin_path and run_command from a table: the host's commands, recorded."""
 
@@ -250,3 +258,35 @@ def test_read_rules_with_old_iptables_reads_ip6tables_of_the_same_backend():
     found = nr.read_rules(module)
     assert found["backends"] == {"iptables-legacy": 1}
     assert found["rules"][0]["family"] == 6 and found["rules"][0]["to_ip"] == "fd00::2"
+
+
+def test_legacy_tables_that_do_not_exist_are_not_read(monkeypatch):
+    # iptables-legacy -t nat -S would make the nat table (and may load iptable_nat): a read-only audit must not.
+    monkeypatch.setattr(nr, "legacy_tables", lambda proc_root="/proc", family=4: {"filter"})
+    module = FakeModule(
+        {"iptables-legacy": "/usr/sbin/iptables-legacy"},
+        {("/usr/sbin/iptables-legacy", "-w", "5", "-t", "filter", "-S"): (0, "-A INPUT -p tcp --dport 22 -j ACCEPT\n", "")},
+    )
+    found = nr.read_rules(module)
+    assert module.calls == [["/usr/sbin/iptables-legacy", "-w", "5", "-t", "filter", "-S"]]
+    assert found["backends"] == {"iptables-legacy": 1} and found["problems"] == []
+
+
+def test_nft_tables_are_read_whether_or_not_legacy_ones_exist(monkeypatch):
+    monkeypatch.setattr(nr, "legacy_tables", lambda proc_root="/proc", family=4: set())
+    module = FakeModule(
+        {"iptables-nft": "/usr/sbin/iptables-nft", "iptables-legacy": "/usr/sbin/iptables-legacy"},
+        {("/usr/sbin/iptables-nft", "-w", "5", "-t", "nat", "-S"): (0, "", ""),
+         ("/usr/sbin/iptables-nft", "-w", "5", "-t", "filter", "-S"): (0, "", "")},
+    )
+    found = nr.read_rules(module)
+    assert [call[0] for call in module.calls] == ["/usr/sbin/iptables-nft"] * 2
+    assert found["backends"] == {"iptables-nft": 0, "iptables-legacy": 0}
+
+
+@pytest.mark.parametrize("content, tables", [("nat\nfilter\n", {"nat", "filter"}), ("", set()), (None, set())])
+def test_legacy_tables_reads_ip_tables_names(tmp_path, content, tables):
+    (tmp_path / "net").mkdir()
+    if content is not None:
+        (tmp_path / "net" / "ip_tables_names").write_text(content)
+    assert REAL_LEGACY_TABLES(str(tmp_path)) == tables
