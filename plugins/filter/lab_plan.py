@@ -35,6 +35,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order i
     NAME_PATTERN,
     NAME_RULE,
     LinkSpecError,
+    is_aside_name,
     parse_link,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
@@ -684,9 +685,13 @@ def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE):
     return _Planner(topology, lab_name, hosts, default_image).plan()
 
 
-def lab_absent_containers(names):
-    """Container names as labnet.docker.linked_containers entries with ``state: absent``."""
-    return [dict(name=str(name), state="absent") for name in names or []]
+def lab_absent_containers(names, keep_aside: bool = False):
+    """Container names as labnet.docker.linked_containers entries with ``state: absent``.
+
+    With ``keep_aside``, old containers set aside by a replacement that could not put them back
+    (``<name>-old-<id>``) are left out: they may be the last copy of what a user had.
+    """
+    return [dict(name=str(name), state="absent") for name in names or [] if not (keep_aside and is_aside_name(str(name)))]
 
 
 def lab_container_ids(containers) -> dict[str, str]:

@@ -15,6 +15,20 @@ import re
 # The engine's rule for container names (and so for link targets and aliases).
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 NAME_RULE = "two or more of a-z A-Z 0-9 _ . -, starting with a letter or digit"
+
+# While a container is replaced, the old one waits under <name>-old-<first 12 of its id>: see
+# _docker/containers/replacement.py. The lab role never prunes a container of that name.
+ASIDE_PATTERN = re.compile(r"^(?P<name>.+)-old-(?P<id>[0-9a-f]{12})$")
+
+
+def aside_name(name: str, old_id: str | None) -> str:
+    """The name the old container waits under while its replacement is made."""
+    return "%s-old-%s" % (name, (old_id or "none")[:12])
+
+
+def is_aside_name(name: str) -> bool:
+    """Whether ``name`` is that of an old container set aside during a replacement."""
+    return bool(ASIDE_PATTERN.match(name))
 # A link alias becomes a host name in /etc/hosts or the engine's DNS: one character is enough.
 ALIAS_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 ALIAS_RULE = "a-z A-Z 0-9 _ . -, starting with a letter or digit"

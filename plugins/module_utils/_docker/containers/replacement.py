@@ -23,17 +23,13 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.e
     inspect_or_none,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import running
+from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import aside_name
 
 RESTORE_PAUSE = 1.0
 
 
 def short(container_id: str | None) -> str:
     return (container_id or "none")[:12]
-
-
-def aside_name(name: str, old_id: str) -> str:
-    """The name the old container waits under while its replacement is made."""
-    return "%s-old-%s" % (name, short(old_id))
 
 
 def endpoint_of(endpoint: dict, own_id: str) -> dict:

@@ -283,6 +283,12 @@ def test_an_address_on_a_network_that_is_not_a_lab_network_is_refused():
 def test_absent_container_entries_and_filter_names():
     assert lab_absent_containers(["a", "b"]) == [{"name": "a", "state": "absent"}, {"name": "b", "state": "absent"}]
     assert lab_absent_containers(None) == []
+
+
+def test_lab_absent_containers_keeps_containers_set_aside_by_a_replacement_only_when_asked():
+    names = ["lab-web", "lab-web-old-0123456789ab", "lab-old-timer"]
+    assert [c["name"] for c in lab_absent_containers(names)] == names
+    assert [c["name"] for c in lab_absent_containers(names, keep_aside=True)] == ["lab-web", "lab-old-timer"]
     assert set(FilterModule().filters()) == {"lab_plan", "lab_absent_containers", "lab_container_ids"}
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
+    aside_name,
+    is_aside_name,
     LinkCycleError,
     LinkSpecError,
     dependents,
@@ -90,3 +92,17 @@ def test_place_links_on_every_shared_network():
     )
     assert placed == {"bridge": ["web:site"], "lan": ["web:site", "db:db"]}
     assert unplaced == ["far"]
+
+
+@pytest.mark.parametrize("name, aside", [
+    ("lab-web-old-0123456789ab", True),
+    ("lab-web-old-0123456789", False),  # not the 12 characters of an id
+    ("lab-web-old-0123456789AB", False),  # ids are lower-case hex
+    ("lab-old-timer", False),
+])
+def test_is_aside_name(name, aside):
+    assert is_aside_name(name) is aside
+
+
+def test_aside_name_is_what_is_aside_name_recognises():
+    assert is_aside_name(aside_name("lab-web", "0123456789abcdef" * 4))
