@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test and its parts. Usage: tools/test.sh [all|unit|build|sanity|lint|integration|molecule] [TARGET...]
-# Every suite runs against a copy of the collection at .build/ansible_collections/labnet/docker.
+# make test and its parts. Usage: tools/test.sh [all|cores|unit|build|sanity|lint|release|integration|molecule] [TARGET...]
+# Every suite runs against a copy of the collection at <tmp>/ansible_collections/labnet/docker.
 # "all" runs the suites in order and stops at the first that fails.
+# LABNET_CORE=2.NN runs a suite on that ansible-core line (its venv from tools/core-venv.sh) instead
+# of the project's .venv; "cores" runs unit and sanity on every line in tools/core/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -10,6 +12,12 @@ suite=${1:-all}
 shift || true
 repo=$PWD
 python=$PWD/.venv/bin/python
+core_venv=
+if [ -n "${LABNET_CORE:-}" ]; then
+    core_venv=$(tools/core-venv.sh "$LABNET_CORE")
+    export PATH="$core_venv/bin:$PATH"
+    python=$core_venv/bin/python
+fi
 pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 banner() { printf '\n===== %s =====\n' "$*"; }
@@ -19,7 +27,18 @@ banner() { printf '\n===== %s =====\n' "$*"; }
 build_root=$(mktemp -d "${TMPDIR:-/tmp}/labnet-build.XXXXXX")
 cleanup() { [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"; }
 trap cleanup EXIT
-tree() { [ -d "$build_root/ansible_collections" ] || tools/collection-tree.sh "$build_root" >/dev/null; echo "$build_root/ansible_collections/labnet/docker"; }
+tree() {
+    if [ ! -d "$build_root/ansible_collections" ]; then
+        tools/collection-tree.sh "$build_root" >/dev/null
+        # A core venv has no `ansible` package: the dependency community.docker is placed beside the copy.
+        if [ -n "$core_venv" ]; then
+            mkdir -p "$build_root/ansible_collections/community"
+            ln -s "$(.venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/ansible_collections/community/docker" \
+                "$build_root/ansible_collections/community/docker"
+        fi
+    fi
+    echo "$build_root/ansible_collections/labnet/docker"
+}
 
 run_unit() {
     banner "unit tests"
@@ -29,25 +48,28 @@ run_unit() {
 }
 
 run_sanity() {
-    banner "ansible-test sanity"
+    banner "ansible-test sanity, ansible-core $("$python" -c 'import ansible; print(ansible.__version__)') on Python $pyver"
     local coll
     coll=$(tree)
     # --venv: each sanity test gets the pinned tools it needs, apart from the project's own venv.
-    # Its pip bootstrap comes from tools/get-pip-offline.py (the usual download host is out of reach).
-    local pipver
-    pipver=$("$python" - <<'PY'
-from ansible_test._internal.python_requirements import get_venv_packages
-from ansible_test._internal.host_configs import PythonConfig
-import sys
-class P:  # get_venv_packages only reads .version
-    version = "%d.%d" % sys.version_info[:2]
-print(get_venv_packages(P())["pip"])
-PY
-)
-    mkdir -p ~/.ansible/test/cache
-    cp tools/get-pip-offline.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
-    (cd "$coll" && ansible-test sanity --venv --python "$pyver" --color no \
-        --skip-test shellcheck "$@")
+    # compile and import also run on every managed-host Python that this ansible-test supports and
+    # tests/config.yml allows, from interpreters placed on PATH here (pyenv keeps them on these machines).
+    # The pip bootstrap of each venv comes from tools/get-pip-offline.py (the usual download host is
+    # out of reach), under the name ansible-test looks for: it depends on the pip version it pins.
+    local bin=$build_root/bin covered=() missing=() v pipver found pythons
+    mkdir -p "$bin" ~/.ansible/test/cache
+    pythons=$(cd "$coll" && "$python" "$repo/tools/sanity-pythons.py")
+    while read -r v pipver; do
+        cp tools/get-pip-offline.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
+        if found=$(tools/find-python.sh "$v" 2>/dev/null); then
+            ln -sf "$found" "$bin/python$v"
+            covered+=("$v")
+        else
+            missing+=("$v")
+        fi
+    done <<<"$pythons"
+    echo "compile and import on Python ${covered[*]}${missing:+ (not installed here, not covered: ${missing[*]})}"
+    (cd "$coll" && PATH="$bin:$PATH" ansible-test sanity --venv --color no --skip-test shellcheck "$@")
 }
 
 run_integration() {
@@ -120,6 +142,41 @@ run_build() {
     rm -rf "$out"
 }
 
+run_cores() {
+    # Unit tests and sanity on every ansible-core line, each in its own venv (tools/core-venv.sh).
+    local line start unit_s report=()
+    for line in $(tools/core-venv.sh --lines); do
+        start=$SECONDS
+        LABNET_CORE=$line "$repo/tools/test.sh" unit
+        unit_s=$((SECONDS - start))
+        LABNET_CORE=$line "$repo/tools/test.sh" sanity
+        report+=("ansible-core $line: unit ${unit_s} s, sanity $((SECONDS - start - unit_s)) s, passed")
+    done
+    banner "ansible-core lines"
+    printf '%s\n' "${report[@]}"
+}
+
+run_release() {
+    banner "changelog and docs lint (antsibull-changelog, antsibull-docs)"
+    local coll
+    coll=$(tree)
+    (cd "$coll" && antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml)
+    echo "antsibull-changelog: fragments and changelogs/changelog.yaml are valid"
+    # The docs as a docs site renders them (RST, schema, markup, references), ours and our
+    # dependencies'. ansible-doc sees only this copy and community.docker with its dependency.
+    local cpath=$build_root/docs-collections
+    mkdir -p "$cpath/ansible_collections/labnet" "$cpath/ansible_collections/community"
+    ln -s "$coll" "$cpath/ansible_collections/labnet/docker"
+    local site dep
+    site=$("$repo/.venv/bin/python" -c 'import site; print(site.getsitepackages()[0])')
+    for dep in docker library_inventory_filtering_v1; do  # community.docker and what it depends on
+        ln -s "$site/ansible_collections/community/$dep" "$cpath/ansible_collections/community/$dep"
+    done
+    (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$cpath" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false antsibull-docs lint-collection-docs --plugin-docs \
+        --validate-collection-refs dependent --disallow-unknown-collection-refs .)
+    echo "antsibull-docs: collection, plugin and role docs are valid"
+}
+
 case "$suite" in
     unit) run_unit "$@" ;;
     sanity) run_sanity "$@" ;;
@@ -127,15 +184,16 @@ case "$suite" in
     molecule) run_molecule "$@" ;;
     build) run_build ;;
     lint) run_lint ;;
+    cores) run_cores ;;
+    release) run_release ;;
     all)
-        run_unit
-        run_build
-        run_sanity
-        run_lint
-        run_integration
-        run_molecule
+        passed=0
+        for s in cores build lint release integration molecule; do
+            "run_$s"
+            passed=$((passed + 1))
+        done
         banner "all suites passed"
-        echo "suites: 7 passed, 0 failed"
+        echo "suites: $passed passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, cores, unit, build, sanity, lint, release, integration, molecule)" >&2; exit 2 ;;
 esac
