@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import yaml
 from ansible_test._internal.python_requirements import get_venv_packages
-from ansible_test._util.target.common.constants import CONTROLLER_PYTHON_VERSIONS, REMOTE_ONLY_PYTHON_VERSIONS
+from ansible_test._util.target.common.constants import (
+    CONTROLLER_PYTHON_VERSIONS,
+    REMOTE_ONLY_PYTHON_VERSIONS,
+)
 from packaging.specifiers import SpecifierSet
 
 

@@ -67,7 +67,7 @@ def looked_up_programs(trees: list[tuple[Path, ast.Module]]) -> dict[str, set[st
     found: dict[str, set[str]] = {}
     for path, tree in trees:
         constants = {
-            target.id: [elt.value for elt in node.value.elts if isinstance(elt, ast.Constant)]
+            target.id: [elt.value for elt in node.value.elts if isinstance(elt, ast.Constant) and isinstance(elt.value, str)]
             for node in tree.body
             if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Tuple, ast.List))
             for target in node.targets
@@ -82,7 +82,7 @@ def looked_up_programs(trees: list[tuple[Path, ast.Module]]) -> dict[str, set[st
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "get_bin_path" and node.args:
                 arg = node.args[0]
                 names = loops.get(arg.id, []) if isinstance(arg, ast.Name) else _constant_strings(arg, constants)
-                assert names, "%s:%s: get_bin_path with an argument this test cannot read" % (path, node.lineno)
+                assert names, f"{path}:{node.lineno}: get_bin_path with an argument this test cannot read"
                 for name in names:
                     found.setdefault(name, set()).add(str(path.relative_to(ROOT)))
     return found
@@ -106,9 +106,9 @@ def bindep(path: Path) -> set[tuple[str, str]]:
         if not line:
             continue
         match = re.fullmatch(r"(\S+)\s*\[([^\]]+)\]", line)
-        assert match, "bindep.txt: %r names no [platform:...] profile" % line
+        assert match, f"bindep.txt: {line!r} names no [platform:...] profile"
         for profile in match.group(2).split():
-            assert profile.startswith("platform:"), "bindep.txt: %r: only platform profiles here" % line
+            assert profile.startswith("platform:"), f"bindep.txt: {line!r}: only platform profiles here"
             pairs.add((match.group(1), profile.split(":", 1)[1]))
     return pairs
 
@@ -123,21 +123,21 @@ def test_metadata_names_existing_files(ee):
     assert ee["version"] == 1
     assert set(ee["dependencies"]) == {"python", "system"}
     for name in ee["dependencies"].values():
-        assert (ROOT / name).is_file(), "meta/execution-environment.yml names %s, which does not exist" % name
+        assert (ROOT / name).is_file(), f"meta/execution-environment.yml names {name}, which does not exist"
 
 
 def test_python_requirements_match_the_imports(ee):
     imports = third_party_imports(_trees())
     unknown = sorted(set(imports) - set(DISTRIBUTIONS))
-    assert not unknown, "imports with no known distribution (add them to DISTRIBUTIONS and requirements.txt): %s" % {
-        name: sorted(imports[name]) for name in unknown}
+    where = {name: sorted(imports[name]) for name in unknown}
+    assert not unknown, f"imports with no known distribution (add them to DISTRIBUTIONS and requirements.txt): {where}"
     assert requirements(ROOT / ee["dependencies"]["python"]) == {DISTRIBUTIONS[name] for name in imports}
 
 
 def test_system_packages_match_the_programs(ee):
     programs = looked_up_programs(_trees())
     unknown = sorted(set(programs) - set(PACKAGES))
-    assert not unknown, "programs with no known package (add them to PACKAGES and bindep.txt): %s" % unknown
+    assert not unknown, f"programs with no known package (add them to PACKAGES and bindep.txt): {unknown}"
     wanted = {(PACKAGES[program][platform], platform)
               for program in programs for platform in ("dpkg", "rpm") if PACKAGES[program][platform]}
     assert bindep(ROOT / ee["dependencies"]["system"]) == wanted
