@@ -21,6 +21,7 @@ fi
 pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 banner() { printf '\n===== %s =====\n' "$*"; }
+on_core() { echo "ansible-core $("$python" -c 'import ansible; print(ansible.__version__)') on Python $pyver"; }
 
 # Each run works on its own copy, removed at exit (kept with LABNET_KEEP_BUILD=1).
 # Outside the checkout: ansible-test lists files with git, and a copy inside it would be ignored.
@@ -41,14 +42,14 @@ tree() {
 }
 
 run_unit() {
-    banner "unit tests"
+    banner "unit tests, $(on_core)"
     local coll
     coll=$(tree)
     (cd "$coll" && PYTHONPATH="$build_root" "$python" -m pytest -q -p no:cacheprovider tests/unit "$@")
 }
 
 run_sanity() {
-    banner "ansible-test sanity, ansible-core $("$python" -c 'import ansible; print(ansible.__version__)') on Python $pyver"
+    banner "ansible-test sanity, $(on_core)"
     local coll
     coll=$(tree)
     # --venv: each sanity test gets the pinned tools it needs, apart from the project's own venv.
@@ -73,7 +74,7 @@ run_sanity() {
 }
 
 run_integration() {
-    banner "integration tests (real engine, netlink and iptables)"
+    banner "integration tests (real engine, netlink and iptables), $(on_core)"
     tools/ensure-engine.sh
     tools/build-box-image.sh
     local coll
