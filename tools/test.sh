@@ -28,15 +28,21 @@ on_core() { echo "ansible-core $("$python" -c 'import ansible; print(ansible.__v
 build_root=$(mktemp -d "${TMPDIR:-/tmp}/labnet-build.XXXXXX")
 cleanup() { [ "${LABNET_KEEP_BUILD:-0}" = 1 ] || rm -rf "$build_root"; }
 trap cleanup EXIT
+# link_dependencies DIR: community.docker and the collection it depends on, from the `ansible`
+# package in .venv, at DIR/ansible_collections/community/.
+link_dependencies() {
+    local site dep
+    site=$("$repo/.venv/bin/python" -c 'import site; print(site.getsitepackages()[0])')
+    mkdir -p "$1/ansible_collections/community"
+    for dep in docker library_inventory_filtering_v1; do
+        ln -s "$site/ansible_collections/community/$dep" "$1/ansible_collections/community/$dep"
+    done
+}
 tree() {
     if [ ! -d "$build_root/ansible_collections" ]; then
         tools/collection-tree.sh "$build_root" >/dev/null
-        # A core venv has no `ansible` package: the dependency community.docker is placed beside the copy.
-        if [ -n "$core_venv" ]; then
-            mkdir -p "$build_root/ansible_collections/community"
-            ln -s "$(.venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/ansible_collections/community/docker" \
-                "$build_root/ansible_collections/community/docker"
-        fi
+        # A core venv has no `ansible` package: the dependencies are placed beside the copy.
+        [ -z "$core_venv" ] || link_dependencies "$build_root"
     fi
     echo "$build_root/ansible_collections/labnet/docker"
 }
@@ -166,13 +172,9 @@ run_release() {
     # The docs as a docs site renders them (RST, schema, markup, references), ours and our
     # dependencies'. ansible-doc sees only this copy and community.docker with its dependency.
     local cpath=$build_root/docs-collections
-    mkdir -p "$cpath/ansible_collections/labnet" "$cpath/ansible_collections/community"
+    mkdir -p "$cpath/ansible_collections/labnet"
     ln -s "$coll" "$cpath/ansible_collections/labnet/docker"
-    local site dep
-    site=$("$repo/.venv/bin/python" -c 'import site; print(site.getsitepackages()[0])')
-    for dep in docker library_inventory_filtering_v1; do  # community.docker and what it depends on
-        ln -s "$site/ansible_collections/community/$dep" "$cpath/ansible_collections/community/$dep"
-    done
+    link_dependencies "$cpath"
     (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$cpath" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false antsibull-docs lint-collection-docs --plugin-docs \
         --validate-collection-refs dependent --disallow-unknown-collection-refs .)
     echo "antsibull-docs: collection, plugin and role docs are valid"
