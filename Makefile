@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test unit static sanity lint integration molecule build lab verify destroy adopt bench clean
+.PHONY: help setup test unit static sanity lint integration molecule build release lab verify destroy adopt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ molecule: setup ## Molecule scenarios only
 
 build: setup ## Build the collection tarball, install it and render every module's docs
 	@tools/test.sh build
+
+release: setup ## Release VERSION=X.Y.Z: bump galaxy.yml, write the changelog, build the tarball
+	@tools/release.sh "$(VERSION)"
 
 lab: setup ## Set up, deploy the default lab on this host, verify it and print where the report is
 	@tools/lab.sh deploy

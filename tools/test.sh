@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# make test and its parts. Usage: tools/test.sh [all|unit|static|build|sanity|lint|integration|molecule] [TARGET...]
+# make test and its parts.
+# Usage: tools/test.sh [all|unit|static|cores|build|sanity|lint|release|integration|molecule] [TARGET...]
 # Every suite runs against its own copy of the collection at <tmp>/ansible_collections/labnet/docker
 # (tools/collection-tree.sh), removed at exit.
 # "all" runs the suites in order, stops at the first that fails, and counts the suites it ran.
+# LABNET_CORE=2.NN runs a suite on that ansible-core line (its venv from tools/core-venv.sh) instead
+# of the project's .venv; "cores" runs unit and sanity on every line in tools/core/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -11,9 +14,16 @@ suite=${1:-all}
 shift || true
 repo=$PWD
 python=$PWD/.venv/bin/python
+core_venv=
+if [ -n "${LABNET_CORE:-}" ]; then
+    core_venv=$(tools/core-venv.sh "$LABNET_CORE")
+    export PATH="$core_venv/bin:$PATH"
+    python=$core_venv/bin/python
+fi
 pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 banner() { printf '\n===== %s =====\n' "$*"; }
+on_core() { echo "ansible-core $("$python" -c 'import ansible; print(ansible.__version__)') on Python $pyver"; }
 
 # Each run works on its own copy, removed at exit (kept with LABNET_KEEP_BUILD=1).
 # Outside the checkout: ansible-test lists files with git, and a copy inside it would be ignored.
@@ -27,39 +37,59 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-tree() { [ -d "$build_root/ansible_collections" ] || tools/collection-tree.sh "$build_root" >/dev/null; echo "$build_root/ansible_collections/labnet/docker"; }
+# link_dependencies DIR: community.docker and the collection it depends on, from the `ansible`
+# package in .venv, at DIR/ansible_collections/community/.
+link_dependencies() {
+    local site dep
+    site=$("$repo/.venv/bin/python" -c 'import site; print(site.getsitepackages()[0])')
+    mkdir -p "$1/ansible_collections/community"
+    for dep in docker library_inventory_filtering_v1; do
+        ln -s "$site/ansible_collections/community/$dep" "$1/ansible_collections/community/$dep"
+    done
+}
+tree() {
+    if [ ! -d "$build_root/ansible_collections" ]; then
+        tools/collection-tree.sh "$build_root" >/dev/null
+        # A core venv has no `ansible` package: the dependencies are placed beside the copy.
+        [ -z "$core_venv" ] || link_dependencies "$build_root"
+    fi
+    echo "$build_root/ansible_collections/labnet/docker"
+}
 
 run_unit() {
-    banner "unit tests"
+    banner "unit tests, $(on_core)"
     local coll
     coll=$(tree)
     (cd "$coll" && PYTHONPATH="$build_root" "$python" -m pytest -q -p no:cacheprovider tests/unit "$@")
 }
 
 run_sanity() {
-    banner "ansible-test sanity"
+    banner "ansible-test sanity, $(on_core)"
     local coll
     coll=$(tree)
     # --venv: each sanity test gets the pinned tools it needs, apart from the project's own venv.
-    # Its pip bootstrap comes from tools/get-pip-offline.py (the usual download host is out of reach).
-    local pipver
-    pipver=$("$python" - <<'PY'
-from ansible_test._internal.python_requirements import get_venv_packages
-from ansible_test._internal.host_configs import PythonConfig
-import sys
-class P:  # get_venv_packages only reads .version
-    version = "%d.%d" % sys.version_info[:2]
-print(get_venv_packages(P())["pip"])
-PY
-)
-    mkdir -p ~/.ansible/test/cache
-    cp tools/get-pip-offline.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
-    (cd "$coll" && ansible-test sanity --venv --python "$pyver" --color no \
-        --skip-test shellcheck "$@")
+    # compile and import also run on every managed-host Python that this ansible-test supports and
+    # tests/config.yml allows, from interpreters placed on PATH here (pyenv keeps them on these machines).
+    # The pip bootstrap of each venv comes from tools/get-pip-offline.py (the usual download host is
+    # out of reach), under the name ansible-test looks for: it depends on the pip version it pins.
+    local bin=$build_root/bin covered=() missing=() v pipver found pythons
+    mkdir -p "$bin" ~/.ansible/test/cache
+    pythons=$(cd "$coll" && "$python" "$repo/tools/sanity-pythons.py")
+    while read -r v pipver; do
+        cp tools/get-pip-offline.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
+        if found=$(tools/find-python.sh "$v" 2>/dev/null); then
+            ln -sf "$found" "$bin/python$v"
+            covered+=("$v")
+        else
+            missing+=("$v")
+        fi
+    done <<<"$pythons"
+    echo "compile and import on Python ${covered[*]}${missing:+ (not installed here, not covered: ${missing[*]})}"
+    (cd "$coll" && PATH="$bin:$PATH" ansible-test sanity --venv --color no --skip-test shellcheck "$@")
 }
 
 run_integration() {
-    banner "integration tests (real engine, netlink and iptables)"
+    banner "integration tests (real engine, netlink and iptables), $(on_core)"
     tools/ensure-engine.sh
     tools/build-box-image.sh
     local coll
@@ -139,6 +169,37 @@ run_build() {
     rm -rf "$out"
 }
 
+run_cores() {
+    # Unit tests and sanity on every ansible-core line, each in its own venv (tools/core-venv.sh).
+    local line start unit_s report=()
+    for line in $(tools/core-venv.sh --lines); do
+        start=$SECONDS
+        LABNET_CORE=$line "$repo/tools/test.sh" unit
+        unit_s=$((SECONDS - start))
+        LABNET_CORE=$line "$repo/tools/test.sh" sanity
+        report+=("ansible-core $line: unit ${unit_s} s, sanity $((SECONDS - start - unit_s)) s, passed")
+    done
+    banner "ansible-core lines"
+    printf '%s\n' "${report[@]}"
+}
+
+run_release() {
+    banner "changelog and docs lint (antsibull-changelog, antsibull-docs)"
+    local coll
+    coll=$(tree)
+    (cd "$coll" && antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml)
+    echo "antsibull-changelog: fragments and changelogs/changelog.yaml are valid"
+    # The docs as a docs site renders them (RST, schema, markup, references), ours and our
+    # dependencies'. ansible-doc sees only this copy and community.docker with its dependency.
+    local cpath=$build_root/docs-collections
+    mkdir -p "$cpath/ansible_collections/labnet"
+    ln -s "$coll" "$cpath/ansible_collections/labnet/docker"
+    link_dependencies "$cpath"
+    (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$cpath" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false antsibull-docs lint-collection-docs --plugin-docs \
+        --validate-collection-refs dependent --disallow-unknown-collection-refs .)
+    echo "antsibull-docs: collection, plugin and role docs are valid"
+}
+
 case "$suite" in
     unit) run_unit "$@" ;;
     sanity) run_sanity "$@" ;;
@@ -147,15 +208,18 @@ case "$suite" in
     build) run_build ;;
     lint) run_lint ;;
     static) run_static ;;
+    cores) run_cores ;;
+    release) run_release ;;
     all)
         # set -e stops at the first failing suite, so every suite counted here has passed.
+        # "cores" runs the unit tests and sanity on every supported ansible-core line.
         passed=0
-        for each_suite in unit static build sanity lint integration molecule; do
+        for each_suite in unit static cores build lint release integration molecule; do
             "run_$each_suite"
             passed=$((passed + 1))
         done
         banner "all suites passed"
         echo "suites: $passed passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, static, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, static, cores, build, sanity, lint, release, integration, molecule)" >&2; exit 2 ;;
 esac
