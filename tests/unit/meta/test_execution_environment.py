@@ -27,7 +27,13 @@ PACKAGES: dict[str, dict[str, str | None]] = {
     "iptables": {"dpkg": "iptables", "rpm": "iptables-nft"},
     "iptables-nft": {"dpkg": "iptables", "rpm": "iptables-nft"},
     "iptables-legacy": {"dpkg": "iptables", "rpm": None},
+    "ip6tables": {"dpkg": "iptables", "rpm": "iptables-nft"},
+    "ip6tables-nft": {"dpkg": "iptables", "rpm": "iptables-nft"},
+    "ip6tables-legacy": {"dpkg": "iptables", "rpm": None},
     "nft": {"dpkg": "nftables", "rpm": "nftables"},
+    # The engine itself: dockerd_config_info asks the dockerd of the host it checks, never one of
+    # the execution environment's own.
+    "dockerd": {"dpkg": None, "rpm": None},
 }
 NOT_THIRD_PARTY = {"__future__", "ansible", "ansible_collections"}
 
@@ -73,11 +79,25 @@ def looked_up_programs(trees: list[tuple[Path, ast.Module]]) -> dict[str, set[st
             for target in node.targets
             if isinstance(target, ast.Name)
         }
+        rows = {  # module-level tuples of tuples: each row's strings by position
+            target.id: [[elt.value if isinstance(elt, ast.Constant) else None for elt in row.elts]
+                        for row in node.value.elts if isinstance(row, ast.Tuple)]
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Tuple, ast.List))
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         loops = {}  # loop variable -> the constant it runs over
         for node in ast.walk(tree):
             for gen in getattr(node, "generators", []) + ([node] if isinstance(node, ast.For) else []):
                 if isinstance(gen.target, ast.Name):
                     loops[gen.target.id] = _constant_strings(gen.iter, constants)
+                elif isinstance(gen.target, ast.Tuple) and isinstance(gen.iter, ast.Name) and rows.get(gen.iter.id):
+                    # for a, b in ROWS: each name takes the strings at its position in the rows
+                    for position, elt in enumerate(gen.target.elts):
+                        if isinstance(elt, ast.Name):
+                            loops[elt.id] = [row[position] for row in rows[gen.iter.id]
+                                             if position < len(row) and isinstance(row[position], str)]
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "get_bin_path" and node.args:
                 arg = node.args[0]
@@ -145,8 +165,9 @@ def test_system_packages_match_the_programs(ee):
 
 def test_the_readers_see_what_the_port_audit_uses():
     # The test above compares sets; this pins that the readers find the known uses at all.
-    assert {"docker", "pyroute2", "requests"} <= set(third_party_imports(_trees()))
-    assert {"iptables", "iptables-nft", "iptables-legacy", "nft"} <= set(looked_up_programs(_trees()))
+    assert {"docker", "pyroute2"} <= set(third_party_imports(_trees()))
+    assert {"iptables", "iptables-nft", "iptables-legacy", "ip6tables-nft", "ip6tables-legacy", "nft"} <= set(
+        looked_up_programs(_trees()))
 
 
 @pytest.mark.parametrize(
