@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test and its parts. Usage: tools/test.sh [all|unit|build|sanity|lint|integration|molecule] [TARGET...]
+# make test and its parts. Usage: tools/test.sh [all|unit|build|sanity|lint|integration|molecule|example] [TARGET...]
 # Every suite runs against a copy of the collection at .build/ansible_collections/labnet/docker.
 # "all" runs the suites in order and stops at the first that fails.
 set -euo pipefail
@@ -84,6 +84,32 @@ run_molecule() {
     tools/leftovers.sh
 }
 
+# The example role under tests/molecule-example, as a user tests theirs: the collection tarball
+# built and installed, the shipped lab-host playbooks found in it, then molecule test there.
+run_example() {
+    banner "molecule: an example role against the installed collection tarball"
+    tools/ensure-engine.sh
+    local coll out site
+    coll=$(tree)
+    out=$build_root/example
+    mkdir -p "$out"
+    (cd "$coll" && ansible-galaxy collection build --force --output-path "$out" >/dev/null)
+    local listing p
+    listing=$(tar -tzf "$out"/labnet-docker-*.tar.gz)
+    for p in playbooks/labhosts_create.yml playbooks/labhosts_prepare.yml playbooks/labhosts_destroy.yml \
+        roles/labhosts/tasks/create.yml roles/labhost_image/files/build-labhost-image.sh; do
+        grep -qx "$p" <<<"$listing" || { echo "the collection tarball lacks $p" >&2; return 1; }
+        echo "tarball holds $p"
+    done
+    site=$("$python" -c 'import site; print(site.getsitepackages()[0])')
+    ANSIBLE_COLLECTIONS_PATH="$out/installed:$site" \
+        ansible-galaxy collection install --offline --force -p "$out/installed" "$out"/labnet-docker-*.tar.gz >/dev/null
+    cp -r tests/molecule-example "$out/project"
+    (cd "$out/project" && ANSIBLE_COLLECTIONS_PATH="$out/installed:$site" ANSIBLE_ROLES_PATH="$out/project/roles" \
+        MOLECULE_EPHEMERAL_DIRECTORY="$build_root/molecule-example" molecule test)
+    tools/leftovers.sh
+}
+
 run_lint() {
     banner "ansible-lint (production profile) on roles and playbooks"
     local coll
@@ -125,6 +151,7 @@ case "$suite" in
     sanity) run_sanity "$@" ;;
     integration) run_integration "$@" ;;
     molecule) run_molecule "$@" ;;
+    example) run_example ;;
     build) run_build ;;
     lint) run_lint ;;
     all)
@@ -134,8 +161,9 @@ case "$suite" in
         run_lint
         run_integration
         run_molecule
+        run_example
         banner "all suites passed"
-        echo "suites: 7 passed, 0 failed"
+        echo "suites: 8 passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, build, sanity, lint, integration, molecule, example)" >&2; exit 2 ;;
 esac
