@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test and its parts.
-# Usage: tools/test.sh [all|unit|static|cores|build|sanity|lint|release|integration|molecule] [TARGET...]
+# Usage: tools/test.sh [all|unit|static|cores|build|sanity|lint|release|integration|molecule|example] [TARGET...]
 # Every suite runs against its own copy of the collection at <tmp>/ansible_collections/labnet/docker
 # (tools/collection-tree.sh), removed at exit.
 # "all" runs the suites in order, stops at the first that fails, and counts the suites it ran.
@@ -133,6 +133,32 @@ run_static() {
     return $rc
 }
 
+# The example role under tests/molecule-example, as a user tests theirs: the collection tarball
+# built and installed, the shipped lab-host playbooks found in it, then molecule test there.
+run_example() {
+    banner "molecule: an example role against the installed collection tarball"
+    tools/ensure-engine.sh
+    local coll out site
+    coll=$(tree)
+    out=$build_root/example
+    mkdir -p "$out"
+    (cd "$coll" && ansible-galaxy collection build --force --output-path "$out" >/dev/null)
+    local listing p
+    listing=$(tar -tzf "$out"/labnet-docker-*.tar.gz)
+    for p in playbooks/labhosts_create.yml playbooks/labhosts_prepare.yml playbooks/labhosts_destroy.yml \
+        roles/labhosts/tasks/create.yml roles/labhost_image/files/build-labhost-image.sh; do
+        grep -qx "$p" <<<"$listing" || { echo "the collection tarball lacks $p" >&2; return 1; }
+        echo "tarball holds $p"
+    done
+    site=$("$python" -c 'import site; print(site.getsitepackages()[0])')
+    ANSIBLE_COLLECTIONS_PATH="$out/installed:$site" \
+        ansible-galaxy collection install --offline --force -p "$out/installed" "$out"/labnet-docker-*.tar.gz >/dev/null
+    cp -r tests/molecule-example "$out/project"
+    (cd "$out/project" && ANSIBLE_COLLECTIONS_PATH="$out/installed:$site" ANSIBLE_ROLES_PATH="$out/project/roles" \
+        MOLECULE_EPHEMERAL_DIRECTORY="$build_root/molecule-example" molecule test)
+    tools/leftovers.sh
+}
+
 run_lint() {
     banner "ansible-lint (production profile) on roles and playbooks"
     local coll
@@ -205,6 +231,7 @@ case "$suite" in
     sanity) run_sanity "$@" ;;
     integration) run_integration "$@" ;;
     molecule) run_molecule "$@" ;;
+    example) run_example ;;
     build) run_build ;;
     lint) run_lint ;;
     static) run_static ;;
@@ -214,12 +241,12 @@ case "$suite" in
         # set -e stops at the first failing suite, so every suite counted here has passed.
         # "cores" runs the unit tests and sanity on every supported ansible-core line.
         passed=0
-        for each_suite in unit static cores build lint release integration molecule; do
+        for each_suite in unit static cores build lint release integration molecule example; do
             "run_$each_suite"
             passed=$((passed + 1))
         done
         banner "all suites passed"
         echo "suites: $passed passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, static, cores, build, sanity, lint, release, integration, molecule)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, static, cores, build, sanity, lint, release, integration, molecule, example)" >&2; exit 2 ;;
 esac
