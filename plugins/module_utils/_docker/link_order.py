@@ -29,6 +29,8 @@ def aside_name(name: str, old_id: str | None) -> str:
 def is_aside_name(name: str) -> bool:
     """Whether ``name`` is that of an old container set aside during a replacement."""
     return bool(ASIDE_PATTERN.match(name))
+
+
 # A link alias becomes a host name in /etc/hosts or the engine's DNS: one character is enough.
 ALIAS_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 ALIAS_RULE = "a-z A-Z 0-9 _ . -, starting with a letter or digit"

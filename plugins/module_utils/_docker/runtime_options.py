@@ -51,9 +51,10 @@ RUNTIME_FIELDS = ("entrypoint", "user", "working_dir", "capabilities", "cap_drop
                   "volumes", "tmpfs", "memory", "cpus", "dns", "dns_search", "healthcheck")
 
 # The normal form of each runtime option that is not set.
-RUNTIME_DEFAULTS: Dict[str, Any] = dict(entrypoint=None, user=None, working_dir=None, capabilities=[], cap_drop=[], privileged=False,
-                        sysctls={}, devices=[], volumes=[], tmpfs={}, memory=0, cpus=0, dns=[], dns_search=[],
-                        healthcheck=None)
+RUNTIME_DEFAULTS: Dict[str, Any] = dict(
+    entrypoint=None, user=None, working_dir=None, capabilities=[], cap_drop=[], privileged=False, sysctls={}, devices=[],
+    volumes=[], tmpfs={}, memory=0, cpus=0, dns=[], dns_search=[], healthcheck=None,
+)
 
 
 class OptionError(ValueError):

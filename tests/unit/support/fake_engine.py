@@ -105,8 +105,9 @@ class FakeEngine:
         endpoint = ((networking_config or {}).get("EndpointsConfig") or {}).get(network) or {}
         if mac_address:
             endpoint = dict(endpoint, MacAddress=mac_address)
-        runtime = {key: host_config.get(key) for key in ("CapAdd", "CapDrop", "Privileged", "Sysctls", "Devices", "Binds",
-                                                          "Tmpfs", "Memory", "NanoCpus", "Dns", "DnsSearch")}
+        runtime_keys = ("CapAdd", "CapDrop", "Privileged", "Sysctls", "Devices", "Binds", "Tmpfs", "Memory", "NanoCpus", "Dns",
+                        "DnsSearch")
+        runtime = {key: host_config.get(key) for key in runtime_keys}
         self.containers[name] = {
             "Id": container_id,
             "Name": "/" + name,

@@ -41,6 +41,8 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.s
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import engine_port_bindings
 from ansible_collections.labnet.docker.plugins.module_utils._docker.runtime_options import create_args, host_config_args
 
+# What a container's step may raise: the engine's errors, and a container that would not run or get ready.
+STEP_ERRORS = ENGINE_ERRORS + (ContainerFailed,)
 ACTION_DOING = dict(remove="removing", start="starting", stop="stopping", create="creating", recreate="recreating",
                     none="checking")
 
@@ -133,7 +135,7 @@ class Converger:
             self.start_created(name, container_id)
             try:
                 after_start(self.api, container, container_id)
-            except ENGINE_ERRORS + (ContainerFailed,) as exc:
+            except STEP_ERRORS as exc:
                 self.remove(container_id)
                 self.record.ids.pop(name, None)
                 doing = getattr(exc, "doing", None) or "running post_start and waiting for readiness"
@@ -168,7 +170,7 @@ class Converger:
                 transaction.check_runs()
                 doing = "running post_start and waiting for readiness"
                 after_start(self.api, self.by_name[name], transaction.new_id)
-        except ENGINE_ERRORS + (ContainerFailed,) as exc:
+        except STEP_ERRORS as exc:
             doing = getattr(exc, "doing", None) or doing
             self.record.ids[name] = old["Id"]
             transaction.roll_back(doing, str(exc) if isinstance(exc, ContainerFailed) else error_text(exc))
