@@ -18,7 +18,10 @@ description:
   - Converges the containers in link order, in waves. The containers of one wave do not link to each other
     and are created and started side by side, at most O(parallel) engine operations at a time.
   - A container is recreated when any compared setting differs (image id, command, environment, host name,
-    networks with their addresses and aliases, links, published ports, restart policy, labels, O(containers[].etc_hosts)).
+    networks with their addresses, MAC addresses and aliases, links, published ports, restart policy, labels,
+    O(containers[].etc_hosts), and the runtime options from O(containers[].entrypoint) to O(containers[].healthcheck)).
+    Each is compared in the engine's terms - capabilities without their C(CAP_) prefix, memory in bytes, CPUs as
+    nanoCPUs, health check durations in nanoseconds - and shown so in the diff.
     Lists whose order means nothing are compared as sets; V(80) and V(80/tcp) are one port, and a range is its ports.
   - When a link target is created or recreated, every container of the set that links to it is recreated too,
     so that its C(/etc/hosts) points to the target's new address. A container records the ids of its link
@@ -103,6 +106,19 @@ options:
               - A static IPv4 address. It must lie inside one of the network's subnets and not be its gateway.
               - Only on user-defined networks created with a subnet; the default bridge assigns addresses itself.
             type: str
+          ipv6_address:
+            description:
+              - A static IPv6 address. It must lie inside one of the network's IPv6 subnets (a network created with
+                C(--ipv6 --subnet fd..::/64)) and not be its gateway.
+            type: str
+          mac_address:
+            description:
+              - A fixed unicast MAC address on this network, such as V(02:42:c0:a8:32:0a); a multicast one (odd first
+                octet) is refused.
+              - Engines before Docker 25 (API 1.44) take a MAC address on the container's first network only; one on
+                another network is refused there.
+              - When not set, the MAC address the engine chose is not compared.
+            type: str
           aliases:
             description:
               - Network-scoped aliases (extra DNS names on this network). Only on user-defined networks.
@@ -148,6 +164,139 @@ options:
             container that runs on another lab host.
         type: dict
         default: {}
+      entrypoint:
+        description:
+          - The entrypoint, as a string (split like a shell would) or as a list. When not set, the image's.
+          - When it is set and O(containers[].command) is not, the container has no command (the engine drops the
+            image's).
+        type: raw
+      user:
+        description:
+          - The user (and group) the container's processes run as, V(name), V(uid) or V(uid:gid). When not set, the image's.
+        type: str
+      working_dir:
+        description:
+          - The absolute working directory. When not set, the image's.
+        type: str
+      capabilities:
+        description:
+          - Linux capabilities to add, such as V(NET_ADMIN) or V(SYS_TIME); V(CAP_NET_ADMIN) and V(net_admin) are the same.
+          - An unknown name is refused.
+        type: list
+        elements: str
+        default: []
+      cap_drop:
+        description:
+          - Linux capabilities to drop from the engine's default set, named as in O(containers[].capabilities).
+        type: list
+        elements: str
+        default: []
+      privileged:
+        description:
+          - Give the container all capabilities and all host devices. Prefer O(containers[].capabilities).
+        type: bool
+        default: false
+      sysctls:
+        description:
+          - Kernel parameters set in the container's namespaces, such as V(net.ipv4.ip_forward=1).
+          - Only namespaced ones are allowed - V(net.*), V(fs.mqueue.*), and of V(kernel.*) only V(kernel.msgmax),
+            V(kernel.msgmnb), V(kernel.msgmni), V(kernel.sem), V(kernel.shmall), V(kernel.shmmax), V(kernel.shmmni)
+            and V(kernel.shm_rmid_forced). Any other is the host's and refused.
+        type: dict
+        default: {}
+      devices:
+        description:
+          - Host devices, as V(host_path[:container_path[:permissions]]) with permissions of V(r), V(w) and V(m)
+            (default V(rwm)), such as V(/dev/net/tun).
+        type: list
+        elements: str
+        default: []
+      volumes:
+        description:
+          - Mounts as V(source:target[:ro|rw]) (default V(rw)). The source is an absolute host path (a bind mount) or
+            a volume name (created by the engine when missing, kept when the container is removed).
+        type: list
+        elements: str
+        default: []
+      tmpfs:
+        description:
+          - tmpfs mounts, as V(path[:options]), such as V(/run:size=16m).
+        type: list
+        elements: str
+        default: []
+      memory:
+        description:
+          - The memory limit, a number with an optional unit V(b), V(k), V(m), V(g) or V(t) (powers of 1024), such as
+            V(256m); at least V(6m). V(0) or not set is no limit.
+        type: str
+      cpus:
+        description:
+          - The number of CPUs the container may use, such as V(0.5) or V(2). V(0) or not set is no limit.
+        type: raw
+      dns:
+        description:
+          - DNS servers, as IP addresses. On a user-defined network the engine's resolver (127.0.0.11) forwards to them.
+        type: list
+        elements: str
+        default: []
+      dns_search:
+        description:
+          - DNS search domains.
+        type: list
+        elements: str
+        default: []
+      healthcheck:
+        description:
+          - The container's health check. When not set, the image's (if any); fields not set take the image's too.
+          - Durations are written as V(30s), V(1m30s) or V(500ms) (a plain number is seconds), and compared in nanoseconds.
+        type: dict
+        suboptions:
+          test:
+            description:
+              - The check - a string is run by the container's shell (C(CMD-SHELL)), a list as it is (C(CMD)); a
+                list may start with V(CMD) or V(CMD-SHELL) itself. V(NONE) turns off the image's check.
+            type: raw
+          interval:
+            description:
+              - Time between two checks.
+            type: str
+          timeout:
+            description:
+              - Time a check may take.
+            type: str
+          retries:
+            description:
+              - Consecutive failures that make the container unhealthy.
+            type: int
+          start_period:
+            description:
+              - Time after the start during which failures do not count.
+            type: str
+      wait:
+        description:
+          - V(started) - the next wave starts as soon as this container runs (and its O(containers[].post_start) ran).
+          - V(healthy) - the next wave waits until the engine reports this container healthy, for at most
+            O(containers[].wait_timeout) seconds. A container that is not healthy by then fails with the last health
+            check's output; a replacement that is not healthy is rolled back (the old container is put back).
+          - Acts only when this run creates or recreates the container; needs a health check (the container's or the image's).
+        type: str
+        choices: [started, healthy]
+        default: started
+      wait_timeout:
+        description:
+          - Seconds to wait for O(containers[].wait=healthy).
+        type: int
+        default: 60
+      post_start:
+        description:
+          - Commands run in order inside the container after this run created or recreated and started it (not when
+            it is unchanged, only started, or in check mode). Each is a string (split like a shell would, without
+            running one; use V(sh -c '...') for a shell) or a list.
+          - A command that exits with a code other than 0 fails the container, with its output; a new container is
+            removed again, a replacement rolled back. They are not compared, so changing them alone recreates nothing.
+        type: list
+        elements: raw
+        default: []
       state:
         description:
           - V(started) - the container exists and runs.
@@ -262,6 +411,39 @@ EXAMPLES = r"""
       - name: web
         image: labnet/box:latest
         command: /bin/labnet-web
+
+- name: A router node - NET_ADMIN, forwarding on, a fixed MAC and IPv6 address, routes added once it starts
+  labnet.docker.linked_containers:
+    containers:
+      - name: r1
+        image: labnet/box:latest
+        command: sleep infinity
+        capabilities: [NET_ADMIN]
+        sysctls:
+          net.ipv4.ip_forward: 1
+        networks:
+          - name: lab-dual
+            ipv4_address: 10.0.12.1
+            ipv6_address: fd00:12::1
+            mac_address: "02:42:0a:00:0c:01"
+        healthcheck:
+          test: [ip, route, show, 10.0.34.0/24]
+          interval: 2s
+        wait: healthy
+        post_start:
+          - ip route add 10.0.34.0/24 via 10.0.12.3
+      - name: h1
+        image: labnet/box:latest
+        command: sleep infinity
+        memory: 64m
+        cpus: 0.5
+        volumes:
+          - lab-data:/data
+          - /srv/lab/config:/etc/lab:ro
+        networks:
+          - name: lab-dual
+        links:
+          - r1:router
 
 - name: Remove the client, keep the web server but stop it
   labnet.docker.linked_containers:
@@ -385,7 +567,7 @@ def refuse(module, problems: list) -> None:
 
 def prepare(module, api, containers: list, options):
     """Read the engine, check the set against it, pull, and plan; nothing else changes before this ends."""
-    snapshot = Snapshot()
+    snapshot = Snapshot(api_version=str(getattr(api, "api_version", "") or "1.44"))
     try:
         engine.read_networks_and_targets(api, containers, snapshot)
         engine.read_images(api, containers, snapshot)
@@ -431,7 +613,16 @@ def main():
     network_options = dict(
         name=dict(type="str", required=True),
         ipv4_address=dict(type="str"),
+        ipv6_address=dict(type="str"),
+        mac_address=dict(type="str"),
         aliases=dict(type="list", elements="str", default=[]),
+    )
+    healthcheck_options = dict(
+        test=dict(type="raw"),
+        interval=dict(type="str"),
+        timeout=dict(type="str"),
+        retries=dict(type="int"),
+        start_period=dict(type="str"),
     )
     container_options = dict(
         name=dict(type="str", required=True),
@@ -447,6 +638,24 @@ def main():
         etc_hosts=dict(type="dict", default={}),
         state=dict(type="str", choices=["started", "stopped", "absent"], default="started"),
         pull=dict(type="str", choices=["missing", "never", "always"], default="missing"),
+        entrypoint=dict(type="raw"),
+        user=dict(type="str"),
+        working_dir=dict(type="str"),
+        capabilities=dict(type="list", elements="str", default=[]),
+        cap_drop=dict(type="list", elements="str", default=[]),
+        privileged=dict(type="bool", default=False),
+        sysctls=dict(type="dict", default={}),
+        devices=dict(type="list", elements="str", default=[]),
+        volumes=dict(type="list", elements="str", default=[]),
+        tmpfs=dict(type="list", elements="str", default=[]),
+        memory=dict(type="str"),
+        cpus=dict(type="raw"),
+        dns=dict(type="list", elements="str", default=[]),
+        dns_search=dict(type="list", elements="str", default=[]),
+        healthcheck=dict(type="dict", options=healthcheck_options),
+        wait=dict(type="str", choices=["started", "healthy"], default="started"),
+        wait_timeout=dict(type="int", default=60),
+        post_start=dict(type="list", elements="raw", default=[]),
     )
     argument_spec = dict(
         containers=dict(type="list", elements="dict", required=True, options=container_options),

@@ -13,6 +13,11 @@ the image's environment and labels) are accounted for on both sides.
 from __future__ import annotations
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import binding_text, bindings_from_engine
+from ansible_collections.labnet.docker.plugins.module_utils._docker.runtime_options import (
+    RUNTIME_FIELDS,
+    current_runtime,
+    wanted_runtime,
+)
 
 DEFAULT_BRIDGE = "bridge"
 
@@ -31,7 +36,7 @@ COMPARED_FIELDS = (
     "restart_policy",
     "labels",
     "etc_hosts",
-)
+) + RUNTIME_FIELDS
 
 
 def short_id(container_id: str | None) -> str:
@@ -72,12 +77,13 @@ def wanted_spec(container: dict, image: dict, links_by_network: dict, link_targe
         labels[LINK_TARGETS_LABEL] = link_targets_label(link_target_ids)
     hidden = [container["name"], container.get("hostname")]
     networks = {
-        net["name"]: {"ipv4_address": net.get("ipv4_address") or None, "aliases": _aliases(net.get("aliases"), hidden)}
+        net["name"]: {"ipv4_address": net.get("ipv4_address") or None, "ipv6_address": net.get("ipv6_address") or None,
+                      "mac_address": net.get("mac_address") or None, "aliases": _aliases(net.get("aliases"), hidden)}
         for net in container["networks"]
     }
     command = container["command"]
-    if command is None:
-        command = image_config.get("Cmd")
+    if command is None and container.get("entrypoint") is None:
+        command = image_config.get("Cmd")  # the engine drops the image's command when the entrypoint is set
     return dict(
         image=image.get("Id"),
         command=list(command) if command else None,
@@ -89,6 +95,7 @@ def wanted_spec(container: dict, image: dict, links_by_network: dict, link_targe
         restart_policy=container["restart_policy"],
         labels=labels,
         etc_hosts=dict(container["etc_hosts"]),
+        **wanted_runtime(container, image_config),
     )
 
 
@@ -111,7 +118,9 @@ def current_spec(inspect: dict) -> dict:
     links = {}
     for net_name, endpoint in ((inspect.get("NetworkSettings") or {}).get("Networks") or {}).items():
         ipam = endpoint.get("IPAMConfig") or {}
-        networks[net_name] = {"ipv4_address": ipam.get("IPv4Address") or None, "aliases": _aliases(endpoint.get("Aliases"), hidden)}
+        networks[net_name] = {"ipv4_address": ipam.get("IPv4Address") or None, "ipv6_address": ipam.get("IPv6Address") or None,
+                              "mac_address": (endpoint.get("MacAddress") or "").lower() or None,
+                              "aliases": _aliases(endpoint.get("Aliases"), hidden)}
         if endpoint.get("Links"):
             links[net_name] = sorted(endpoint["Links"])
     if host_config.get("Links"):
@@ -134,7 +143,17 @@ def current_spec(inspect: dict) -> dict:
         restart_policy=(host_config.get("RestartPolicy") or {}).get("Name") or "no",
         labels=dict(config.get("Labels") or {}),
         etc_hosts=extra_hosts,
+        **current_runtime(inspect),
     )
+
+
+def without_engine_choices(wanted: dict, current: dict) -> dict:
+    """``current`` without what the engine chose where nothing was asked: the MAC of a network without mac_address."""
+    networks = {}
+    for name, endpoint in (current.get("networks") or {}).items():
+        want = (wanted.get("networks") or {}).get(name)
+        networks[name] = dict(endpoint, mac_address=None) if want is None or not want.get("mac_address") else endpoint
+    return dict(current, networks=networks)
 
 
 def spec_differences(wanted: dict, current: dict) -> list:

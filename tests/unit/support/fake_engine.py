@@ -32,13 +32,16 @@ class FakeEngine:
         self.images = {"labnet/box:latest": IMAGE}
         self.calls = []
         self.start_errors = {}  # name -> engine message
+        self.exec_results = {}  # command word 0 -> (exit code, output) for post_start commands
+        self.execs = []  # (container name, command) of every exec
+        self.health = {}  # name -> the health state a started container reports
         self.held_ports = set()  # host ports (str) that a process outside the engine holds: start fails
         self.stop_timeouts = []  # the timeout of each stop call
         self.registry = {}  # image ref -> inspect dict that a pull brings
         self.ids = (hashlib.sha256(b"%d" % n).hexdigest() for n in itertools.count(1))
         self.lock = threading.Lock()
         for method in ("inspect_container", "inspect_image", "inspect_network", "create_container", "start", "stop",
-                       "rename", "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start"):
+                       "rename", "remove_container", "connect_container_to_network", "pull", "exec_create", "exec_start", "exec_inspect"):
             setattr(self.api, method, getattr(self, method))
 
     def ping(self):
@@ -68,20 +71,29 @@ class FakeEngine:
         return NETWORKS[name]
 
     def create_container(self, image, command=None, name=None, hostname=None, environment=None, labels=None, ports=None,
-                         host_config=None, networking_config=None):
+                         host_config=None, networking_config=None, mac_address=None, entrypoint=None, user=None,
+                         working_dir=None, healthcheck=None):
         self.record("create_container", name)
         if name in self.containers:
             raise APIError("conflict", explanation='Conflict. The container name "/%s" is already in use' % name)
         container_id = next(self.ids)
         network = host_config["NetworkMode"]
         endpoint = ((networking_config or {}).get("EndpointsConfig") or {}).get(network) or {}
+        if mac_address:
+            endpoint = dict(endpoint, MacAddress=mac_address)
+        runtime = {key: host_config.get(key) for key in ("CapAdd", "CapDrop", "Privileged", "Sysctls", "Devices", "Binds",
+                                                          "Tmpfs", "Memory", "NanoCpus", "Dns", "DnsSearch")}
         self.containers[name] = {
             "Id": container_id,
             "Name": "/" + name,
             "Image": self.images[image]["Id"],
             "State": {"Running": False, "Status": "created"},
             "Config": {
-                "Cmd": command or IMAGE["Config"]["Cmd"],
+                "Cmd": command or (None if entrypoint else IMAGE["Config"]["Cmd"]),
+                "Entrypoint": entrypoint,
+                "User": user or "",
+                "WorkingDir": working_dir or "",
+                "Healthcheck": {key.title().replace("_", ""): value for key, value in (healthcheck or {}).items() if value} or None,
                 "Env": IMAGE["Config"]["Env"] + (environment or []),
                 "Hostname": hostname or container_id[:12],
                 "Labels": dict(IMAGE["Config"]["Labels"], **(labels or {})),
@@ -91,6 +103,7 @@ class FakeEngine:
                 "PortBindings": host_config.get("PortBindings") or {},
                 "RestartPolicy": host_config.get("RestartPolicy"),
                 "ExtraHosts": host_config.get("ExtraHosts"),
+                **runtime,
             },
             "NetworkSettings": {"Networks": {network: self.endpoint(network, endpoint, container_id)}, "Ports": {}},
         }
@@ -99,19 +112,22 @@ class FakeEngine:
     @staticmethod
     def endpoint(network, config, container_id):
         """As the engine reports it: on user-defined networks the short id is an alias too."""
-        address = (config.get("IPAMConfig") or {}).get("IPv4Address")
+        ipam = {key: value for key, value in (config.get("IPAMConfig") or {}).items() if value}
+        address = ipam.get("IPv4Address")
         return {
-            "IPAMConfig": {"IPv4Address": address} if address else None,
+            "IPAMConfig": ipam or None,
             "Aliases": None if network == "bridge" else (config.get("Aliases") or []) + [container_id[:12]],
             "Links": config.get("Links"),
             "IPAddress": address or "172.17.0.9",
-            "MacAddress": "02:42:ac:11:00:09",
+            "MacAddress": config.get("MacAddress") or "02:42:ac:11:00:09",
         }
 
-    def connect_container_to_network(self, container, net_id, ipv4_address=None, aliases=None, links=None, **_kw):
+    def connect_container_to_network(self, container, net_id, ipv4_address=None, aliases=None, links=None, ipv6_address=None,
+                                     **_kw):
         self.record("connect_container_to_network", container, net_id)
         info = self.find(container)[1]
-        config = self.api.create_endpoint_config(ipv4_address=ipv4_address, aliases=aliases, links=links)
+        config = self.api.create_endpoint_config(ipv4_address=ipv4_address, ipv6_address=ipv6_address, aliases=aliases,
+                                                 links=links)
         info["NetworkSettings"]["Networks"][net_id] = self.endpoint(net_id, config, info["Id"])
 
     def start(self, container):
@@ -126,6 +142,8 @@ class FakeEngine:
                                    "Error starting userland proxy: listen tcp4 %s:%s: bind: address already in use"
                                    % (name, binding.get("HostIp"), binding["HostPort"]))
         info["State"] = {"Running": True, "Status": "running"}
+        if name in self.health:
+            info["State"]["Health"] = self.health[name]
         info["NetworkSettings"]["Ports"] = info["HostConfig"]["PortBindings"]
 
     def stop(self, container, timeout=None):
@@ -156,11 +174,19 @@ class FakeEngine:
             return
         raise APIError("pull failed", explanation="Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host")
 
-    def exec_create(self, container, cmd):
+    def exec_create(self, container, cmd, **_kw):
+        name = self.find(container)[0]
         self.record("exec_create", container)
-        return {"Id": "exec-" + self.find(container)[0]}
+        with self.lock:
+            self.execs.append((name, list(cmd)))
+        return {"Id": "exec-" + name, "Cmd": list(cmd)}
+
+    def exec_inspect(self, exec_id):
+        return {"ExitCode": self.exec_results.get(exec_id["Cmd"][0], (0, ""))[0]}
 
     def exec_start(self, exec_id):
+        if exec_id["Cmd"][0] in self.exec_results:
+            return self.exec_results[exec_id["Cmd"][0]][1].encode()
         name = exec_id["Id"][len("exec-"):]
         lines = ["127.0.0.1\tlocalhost"]
         for link in self.containers[name]["HostConfig"]["Links"]:

@@ -27,6 +27,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.e
     run_parallel,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.plan import target_ids
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.readiness import after_start
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.records import (
     ContainerSpec,
     NetworkSpec,
@@ -38,6 +39,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.r
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.replacement import Replacement, short
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import links_by_network
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import engine_port_bindings
+from ansible_collections.labnet.docker.plugins.module_utils._docker.runtime_options import create_args, host_config_args
 
 ACTION_DOING = dict(remove="removing", start="starting", stop="stopping", create="creating", recreate="recreating",
                     none="checking")
@@ -49,7 +51,8 @@ def link_pairs(links) -> list | None:
 
 
 def endpoint_args(net: NetworkSpec, placed: dict) -> dict:
-    return dict(ipv4_address=net["ipv4_address"], aliases=net["aliases"] or None, links=link_pairs(placed.get(net["name"])))
+    return dict(ipv4_address=net["ipv4_address"], ipv6_address=net["ipv6_address"], mac_address=net["mac_address"],
+                aliases=net["aliases"] or None, links=link_pairs(placed.get(net["name"])))
 
 
 class Converger:
@@ -85,6 +88,7 @@ class Converger:
             links=link_pairs(placed.get(DEFAULT_BRIDGE)),
             restart_policy={"Name": container["restart_policy"]},
             extra_hosts=container["etc_hosts"] or None,
+            **host_config_args(container),
         )
         networking_config = None
         if first["name"] != DEFAULT_BRIDGE:
@@ -99,6 +103,8 @@ class Converger:
             ports=sorted({(b.container_port, b.protocol) for b in container["published_ports"]}) or None,
             host_config=host_config,
             networking_config=networking_config,
+            mac_address=first["mac_address"],  # engines before API 1.44 take the MAC of the first network only here
+            **create_args(container),
         )
         container_id = created["Id"]
         try:
@@ -119,12 +125,18 @@ class Converger:
             raise ContainerFailed(failure_text(name, "starting", error_text(exc), removed=True)) from exc
 
     def make(self, name: str) -> None:
-        """Create (and start, when wanted) a container that does not exist."""
+        """Create (and start, when wanted) a container that does not exist; then its post_start and readiness."""
         container = self.by_name[name]
         container_id = self.create(container)
         self.record.ids[name] = container_id
         if container["state"] == "started":
             self.start_created(name, container_id)
+            try:
+                after_start(self.api, container, container_id)
+            except ContainerFailed as exc:
+                self.remove(container_id)
+                self.record.ids.pop(name, None)
+                raise ContainerFailed(failure_text(name, exc.doing, str(exc), removed=True)) from exc
 
     def checked(self, name: str) -> dict | None:
         """The container as it is now, refused when it is not the one the plan was made from."""
@@ -152,7 +164,10 @@ class Converger:
                 doing = "starting the new container"
                 self.api.start(transaction.new_id)
                 transaction.check_runs()
+                doing = "running post_start and waiting for readiness"
+                after_start(self.api, self.by_name[name], transaction.new_id)
         except ENGINE_ERRORS + (ContainerFailed,) as exc:
+            doing = getattr(exc, "doing", None) or doing
             self.record.ids[name] = old["Id"]
             transaction.roll_back(doing, str(exc) if isinstance(exc, ContainerFailed) else error_text(exc))
         transaction.remove_old()

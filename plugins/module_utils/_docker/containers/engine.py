@@ -29,13 +29,18 @@ class ContainerFailed(Exception):
     is back) or ``untouched`` (nothing was done to it).
     """
 
-    def __init__(self, message: str, outcome: str = "failed"):
+    def __init__(self, message: str, outcome: str = "failed", doing: str | None = None):
         super().__init__(message)
         self.outcome = outcome
+        self.doing = doing  # what was being done, when the message says only what went wrong
 
 
 def failure_fix(engine_message: str) -> str:
     text = engine_message.lower()
+    if "post_start" in text:
+        return "Fix the command (post_start): it must exist in the image and succeed in the running container."
+    if "health check" in text:
+        return "Fix the health check or what it tests (healthcheck), or give the container longer (wait_timeout)."
     if "address already in use" in text or "port is already allocated" in text:
         return "Free that host port or publish the container on another one (published_ports)."
     if "executable file not found" in text or "no such file or directory" in text:

@@ -16,6 +16,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.container_sp
     current_spec,
     spec_differences,
     wanted_spec,
+    without_engine_choices,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.records import (
     CREATING_ACTIONS,
@@ -103,6 +104,8 @@ def plan_step(container: ContainerSpec, by_name: dict, snapshot: Snapshot, steps
     ids = {member: snapshot.current_id(member) for member in by_name}
     remade = {member for member, other in steps.items() if other.action in CREATING_ACTIONS}
     step.after = wanted(container, by_name, snapshot, ids, remade)
+    if step.before is not None:
+        step.before = without_engine_choices(step.after, step.before)
     if current is None:
         step.action = "create"
     else:

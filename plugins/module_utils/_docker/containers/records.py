@@ -24,6 +24,8 @@ Inspect = Dict[str, Any]  # an engine inspect document, as the API returns it
 class NetworkSpec(TypedDict):
     name: str
     ipv4_address: Optional[str]
+    ipv6_address: Optional[str]
+    mac_address: Optional[str]
     aliases: List[str]
 
 
@@ -45,6 +47,26 @@ class ContainerSpec(TypedDict):
     etc_hosts: Dict[str, str]
     state: str
     pull: str
+    # runtime options, in the normal form of runtime_options.wanted_runtime
+    entrypoint: Optional[List[str]]
+    user: Optional[str]
+    working_dir: Optional[str]
+    capabilities: List[str]
+    cap_drop: List[str]
+    privileged: bool
+    sysctls: Dict[str, str]
+    devices: List[str]
+    volumes: List[str]
+    tmpfs: Dict[str, str]
+    memory: int
+    cpus: int
+    dns: List[str]
+    dns_search: List[str]
+    healthcheck: Optional[Dict[str, Any]]
+    # readiness and start-up, not compared: they act after a (re)start
+    wait: str
+    wait_timeout: int
+    post_start: List[List[str]]
 
 
 @dataclass
@@ -73,6 +95,7 @@ class Snapshot:
     images: Dict[str, Optional[Inspect]] = field(default_factory=dict)
     networks: Dict[str, Optional[Inspect]] = field(default_factory=dict)
     outside: Dict[str, Optional[Inspect]] = field(default_factory=dict)
+    api_version: str = "1.44"  # the engine API version the client speaks
 
     def current_id(self, name: str) -> Optional[str]:
         info = self.containers.get(name)

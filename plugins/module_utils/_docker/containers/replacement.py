@@ -41,7 +41,10 @@ def endpoint_of(endpoint: dict, own_id: str) -> dict:
     ipam = endpoint.get("IPAMConfig") or {}
     aliases = [alias for alias in endpoint.get("Aliases") or [] if alias != short(own_id)]
     links = [tuple(link.split(":", 1)) for link in endpoint.get("Links") or []]
-    return dict(ipv4_address=ipam.get("IPv4Address") or None, aliases=aliases or None, links=links or None)
+    args = dict(ipv4_address=ipam.get("IPv4Address") or None, aliases=aliases or None, links=links or None)
+    if ipam.get("IPv6Address"):
+        args["ipv6_address"] = ipam["IPv6Address"]
+    return args
 
 
 class Replacement:

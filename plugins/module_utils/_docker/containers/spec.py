@@ -30,6 +30,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order i
     parse_link,
     place_links,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._docker import runtime_options as rt
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
     PortSpecError,
     binding_text,
@@ -84,7 +85,7 @@ def normalise_string_dict(value: dict | None, field: str, place: str, problems: 
 
 def normalise_networks(value, place: str, problems: list) -> list:
     if not value:
-        return [{"name": DEFAULT_BRIDGE, "ipv4_address": None, "aliases": []}]
+        return [{"name": DEFAULT_BRIDGE, "ipv4_address": None, "ipv6_address": None, "mac_address": None, "aliases": []}]
     seen = set()
     networks = []
     for net in value:
@@ -101,18 +102,81 @@ def normalise_networks(value, place: str, problems: list) -> list:
             except ValueError:
                 problems.append("%s: networks[%s].ipv4_address %r is not an IPv4 address" % (place, name, address))
         aliases = [str(alias) for alias in net.get("aliases") or []]
-        if name == DEFAULT_BRIDGE and address:
+        address6 = checked(rt.parse_ipv6, net.get("ipv6_address"), "%s: networks[%s].ipv6_address" % (place, name), problems)
+        mac = checked(rt.parse_mac, net.get("mac_address"), "%s: networks[%s].mac_address" % (place, name), problems)
+        if name == DEFAULT_BRIDGE and (address or address6):
             problems.append(
-                "%s: networks[bridge].ipv4_address %s: the default bridge assigns addresses itself; "
-                "use a user-defined network for a static address" % (place, address)
+                "%s: networks[bridge].ipv4_address/ipv6_address %s: the default bridge assigns addresses itself; "
+                "use a user-defined network for a static address" % (place, address or address6)
             )
         if name == DEFAULT_BRIDGE and aliases:
             problems.append(
                 "%s: networks[bridge].aliases %s: the default bridge has no network-scoped aliases; "
                 "use links (target:alias) or a user-defined network" % (place, aliases)
             )
-        networks.append({"name": name, "ipv4_address": address or None, "aliases": aliases})
+        networks.append({"name": name, "ipv4_address": address or None, "ipv6_address": address6, "mac_address": mac,
+                         "aliases": aliases})
     return networks
+
+
+def checked(parse, value, what: str, problems: list, default=None):
+    """``parse(value)``, or ``default`` with the problem appended; None stays ``default``."""
+    if value is None:
+        return default
+    try:
+        return parse(value)
+    except rt.OptionError as exc:
+        problems.append("%s: %s" % (what, exc))
+        return default
+
+
+def checked_list(parse, values, what: str, problems: list) -> list:
+    result = []
+    for value in values or []:
+        item = checked(parse, value, what, problems)
+        if item is not None:
+            result.append(item)
+    return result
+
+
+def normalise_healthcheck(raw: dict, place: str, problems: list):
+    health = checked(rt.parse_healthcheck, raw.get("healthcheck"), "%s: healthcheck" % place, problems)
+    wait = raw.get("wait") or "started"
+    if wait == "healthy" and raw["state"] != "started":
+        problems.append("%s: wait is healthy but state is %s; only a started container becomes healthy" % (place, raw["state"]))
+    if wait == "healthy" and health and health["test"] == ["NONE"]:
+        problems.append("%s: wait is healthy but healthcheck.test is NONE; give a test or set wait: started" % place)
+    timeout = raw.get("wait_timeout")
+    if timeout is not None and timeout < 1:
+        problems.append("%s: wait_timeout %d is less than 1; give 1 or more seconds" % (place, timeout))
+    return health
+
+
+def normalise_runtime(raw: dict, place: str, problems: list) -> dict:
+    """The runtime options of one container, checked, in the normal form of ``runtime_options``."""
+    tmpfs = checked_list(rt.parse_tmpfs, raw.get("tmpfs"), "%s: tmpfs" % place, problems)
+    return dict(
+        entrypoint=checked(lambda v: rt.parse_words(v, "entrypoint"), raw.get("entrypoint"), place, problems),
+        user=str(raw["user"]) if raw.get("user") not in (None, "") else None,
+        working_dir=checked(lambda v: rt.absolute_path(str(v), "the directory"), raw.get("working_dir") or None,
+                            "%s: working_dir" % place, problems),
+        capabilities=checked(rt.capability_set, raw.get("capabilities"), "%s: capabilities" % place, problems, []),
+        cap_drop=checked(rt.capability_set, raw.get("cap_drop"), "%s: cap_drop" % place, problems, []),
+        privileged=bool(raw.get("privileged")),
+        sysctls=checked(rt.parse_sysctls, raw.get("sysctls"), "%s: sysctls" % place, problems, {}),
+        devices=sorted(checked_list(rt.parse_device, raw.get("devices"), "%s: devices" % place, problems)),
+        volumes=sorted(checked_list(rt.parse_volume, raw.get("volumes"), "%s: volumes" % place, problems)),
+        tmpfs=dict(tmpfs),
+        memory=checked(rt.parse_memory, raw.get("memory"), "%s: memory" % place, problems, 0),
+        cpus=checked(rt.parse_cpus, raw.get("cpus"), "%s: cpus" % place, problems, 0),
+        dns=checked_list(rt.parse_dns_server, raw.get("dns"), "%s: dns" % place, problems),
+        dns_search=[str(domain) for domain in raw.get("dns_search") or []],
+        healthcheck=normalise_healthcheck(raw, place, problems),
+        wait=raw.get("wait") or "started",
+        wait_timeout=raw.get("wait_timeout") or 60,
+        post_start=checked_list(lambda v: rt.parse_words(v, "command"), raw.get("post_start"), "%s: post_start" % place,
+                                problems),
+    )
 
 
 def normalise_etc_hosts(value: dict | None, place: str, problems: list) -> dict:
@@ -167,6 +231,7 @@ def normalise_container(index: int, raw: dict, task_labels: dict, problems: list
         etc_hosts=normalise_etc_hosts(raw.get("etc_hosts"), place, problems),
         state=raw["state"],
         pull=raw["pull"],
+        **normalise_runtime(raw, place, problems),
     )
 
 
@@ -257,10 +322,21 @@ def use_network_names(containers: list[ContainerSpec], snapshot: Snapshot) -> No
                 net["name"] = info["Name"]
 
 
+# The first engine API that honours a MAC address per endpoint; older ones only the container's own (first network).
+ENDPOINT_MAC_API = (1, 44)
+
+
+def api_at_least(version: str, wanted: tuple) -> bool:
+    try:
+        return tuple(int(part) for part in version.split(".")[:2]) >= wanted
+    except ValueError:
+        return True
+
+
 def check_networks(containers: list[ContainerSpec], snapshot: Snapshot, problems: list) -> None:
     missing = set()
     for container in present(containers):
-        for net in container["networks"]:
+        for position, net in enumerate(container["networks"]):
             info = snapshot.networks.get(net["name"])
             if info is None and net["name"] not in missing:
                 missing.add(net["name"])
@@ -268,31 +344,40 @@ def check_networks(containers: list[ContainerSpec], snapshot: Snapshot, problems
                     "%s: networks: network %r does not exist on the engine; create it first "
                     "(docker network create, or the collection's network modules)" % (container["place"], net["name"])
                 )
-            if info and net["ipv4_address"]:
-                check_address(container, net, info, problems)
+            for field in ("ipv4_address", "ipv6_address"):
+                if info and net[field]:
+                    check_address(container, net, field, info, problems)
+            if position and net["mac_address"] and not api_at_least(snapshot.api_version, ENDPOINT_MAC_API):
+                problems.append(
+                    "%s: networks[%s].mac_address %s: this engine (API %s) sets a MAC address on the first network only; "
+                    "list %s first, or use Docker 25 or later" % (container["place"], net["name"], net["mac_address"],
+                                                                  snapshot.api_version, net["name"])
+                )
 
 
-def check_address(container: ContainerSpec, net: NetworkSpec, info: dict, problems: list) -> None:
-    address = ipaddress.IPv4Address(net["ipv4_address"])
+def check_address(container: ContainerSpec, net: NetworkSpec, field: str, info: dict, problems: list) -> None:
+    """A static address must lie in one of the network's subnets of its family, and not be its gateway."""
+    address = ipaddress.ip_address(net[field])  # type: ignore[literal-required]
     subnets = []
     for pool in (info.get("IPAM") or {}).get("Config") or []:
         try:
             subnet = ipaddress.ip_network(pool.get("Subnet") or "", strict=False)
         except ValueError:
             continue
-        if subnet.version != 4:
+        if subnet.version != address.version:
             continue
         subnets.append(str(subnet))
         if address in subnet:
             if pool.get("Gateway") and pool["Gateway"].split("/")[0] == str(address):
                 problems.append(
-                    "%s: networks[%s].ipv4_address %s is the network's gateway; choose another address in %s"
-                    % (container["place"], net["name"], address, subnet)
+                    "%s: networks[%s].%s %s is the network's gateway; choose another address in %s"
+                    % (container["place"], net["name"], field, address, subnet)
                 )
             return
     problems.append(
-        "%s: networks[%s].ipv4_address %s is outside the network's subnets (%s); choose an address inside"
-        % (container["place"], net["name"], address, ", ".join(subnets) or "none")
+        "%s: networks[%s].%s %s is outside the network's subnets (%s); choose an address inside%s"
+        % (container["place"], net["name"], field, address, ", ".join(subnets) or "no IPv%d subnet" % address.version,
+           "" if subnets else ", or create the network with such a subnet (docker network create --ipv6 --subnet ...)")
     )
 
 
@@ -300,15 +385,30 @@ def check_duplicate_addresses(containers: list[ContainerSpec], problems: list) -
     taken: dict = {}
     for container in present(containers):
         for net in container["networks"]:
-            key = (net["name"], net["ipv4_address"])
-            if not net["ipv4_address"]:
-                continue
-            if key in taken:
-                problems.append(
-                    "%s: networks[%s].ipv4_address %s is also given to %s; give each container its own address"
-                    % (container["place"], net["name"], net["ipv4_address"], taken[key])
-                )
-            taken.setdefault(key, container["place"])
+            for field in ("ipv4_address", "ipv6_address", "mac_address"):
+                value = net[field]  # type: ignore[literal-required]
+                if not value:
+                    continue
+                key = (net["name"], field, value)
+                if key in taken:
+                    problems.append(
+                        "%s: networks[%s].%s %s is also given to %s; give each container its own address"
+                        % (container["place"], net["name"], field, value, taken[key])
+                    )
+                taken.setdefault(key, container["place"])
+
+
+def check_health_source(containers: list[ContainerSpec], snapshot: Snapshot, problems: list) -> None:
+    """``wait: healthy`` needs a health check, the container's own or its image's."""
+    for container in present(containers):
+        if container["wait"] != "healthy" or container["healthcheck"]:
+            continue
+        image = snapshot.images.get(container["image"] or "")
+        if image is not None and not ((image.get("Config") or {}).get("Healthcheck") or {}).get("Test"):
+            problems.append(
+                "%s: wait is healthy but neither healthcheck nor the image %s defines a health check; give healthcheck"
+                % (container["place"], container["image"])
+            )
 
 
 def running(info) -> bool:
@@ -380,5 +480,6 @@ def check_with_snapshot(containers: list[ContainerSpec], snapshot: Snapshot, mor
     check_outside_targets(containers, snapshot, problems)
     check_links_share_a_network(containers, snapshot, problems)
     check_images(containers, snapshot, problems)
+    check_health_source(containers, snapshot, problems)
     if problems:
         raise SetRefused(problems)
