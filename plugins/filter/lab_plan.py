@@ -37,6 +37,8 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order i
     LinkSpecError,
     parse_link,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._docker import runtime_options as rt
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import normalise_runtime
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
     ANY_IPV4,
     ANY_IPV6,
@@ -45,11 +47,20 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec im
 )
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_MAX, IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.wires import WireError, parse_wires
 
 LAB_LABEL = "labnet.lab"
 DEFAULT_IMAGE = "labnet/box:latest"
 # The smallest block that ip_range: auto will carve (a /29 leaves 6 usable addresses).
 SMALLEST_AUTO_BLOCK = 29
+NETWORK_DRIVERS = ("macvlan", "bridge")
+CONTAINER_KEYS = ("name", "host", "image", "command", "env", "hostname", "networks", "links", "published_ports",
+                  "restart_policy", "labels")
+# The container options passed through to labnet.docker.linked_containers as they are, after the
+# module's own rules (module_utils/_docker/containers/spec.py) have checked them.
+RUNTIME_KEYS = ("entrypoint", "user", "working_dir", "capabilities", "cap_drop", "privileged", "sysctls", "devices",
+                "volumes", "tmpfs", "memory", "cpus", "dns", "dns_search", "healthcheck", "wait", "wait_timeout",
+                "post_start")
 
 
 class LabPlanError(AnsibleFilterError):
@@ -196,6 +207,102 @@ def _published_port(field: str, value) -> str:
     return str(value)
 
 
+def _ipv6_subnet(where: str, net: dict) -> dict:
+    """``subnet_v6`` and ``gateway_v6`` of a dual-stack network (both None without ``subnet_v6``)."""
+    if not net.get("subnet_v6"):
+        if net.get("gateway_v6"):
+            raise LabPlanError("%s: gateway_v6=%r needs subnet_v6. Give subnet_v6 too." % (where, net["gateway_v6"]))
+        return dict(subnet_v6=None, gateway_v6=None)
+    try:
+        subnet = ipaddress.ip_network(str(net["subnet_v6"]), strict=True)
+    except ValueError as exc:
+        raise LabPlanError("%s: subnet_v6=%r is not a network in CIDR notation (%s). Write it as, for example, "
+                           "fd00:250::/64." % (where, net["subnet_v6"], exc)) from None
+    if subnet.version != 6:
+        raise LabPlanError("%s: subnet_v6=%r is not an IPv6 network. Give an IPv6 subnet such as fd00:250::/64." % (where, net["subnet_v6"]))
+    gateway = net.get("gateway_v6")
+    if gateway and not _ipv6_in(gateway, subnet):
+        raise LabPlanError("%s: gateway_v6=%r is not an IPv6 address inside %s. Choose one inside it." % (where, gateway, subnet))
+    return dict(subnet_v6=subnet, gateway_v6=str(gateway) if gateway else None)
+
+
+def _ipv6_in(value, subnet) -> bool:
+    try:
+        return ipaddress.IPv6Address(str(value)) in subnet
+    except ValueError:
+        return False
+
+
+def _attachment_extras(field: str, att: dict, net: dict | None) -> dict:
+    """A network attachment's MAC and IPv6 address, checked by the rules linked_containers uses."""
+    extras = {}
+    for key, parse in (("mac_address", rt.parse_mac), ("ipv6_address", rt.parse_ipv6)):
+        if att.get(key) in (None, ""):
+            continue
+        try:
+            extras[key] = parse(att[key])
+        except rt.OptionError as exc:
+            raise LabPlanError("%s.%s=%r: %s." % (field, key, att[key], exc)) from None
+    address6 = extras.get("ipv6_address")
+    if address6 and net is not None:
+        if net["subnet_v6"] is None:
+            raise LabPlanError("%s.ipv6_address=%s: network %r has no subnet_v6. Give the network a subnet_v6, or drop "
+                               "ipv6_address." % (field, address6, net["name"]))
+        if not _ipv6_in(address6, net["subnet_v6"]) or address6 == net["gateway_v6"]:
+            raise LabPlanError("%s.ipv6_address=%s is outside network %r's subnet_v6 %s or is its gateway. Choose another "
+                               "address inside it." % (field, address6, net["name"], net["subnet_v6"]))
+    return extras
+
+
+def _runtime_options(where: str, ctr: dict) -> dict:
+    """The container's runtime options, checked by labnet.docker.linked_containers' own rules, as given."""
+    unknown = sorted(set(ctr) - set(RUNTIME_KEYS) - set(CONTAINER_KEYS))
+    if unknown:
+        raise LabPlanError("%s: unknown option(s) %s. A lab container takes %s." % (where, ", ".join(unknown), ", ".join(CONTAINER_KEYS + RUNTIME_KEYS)))
+    problems: list[str] = []
+    normalise_runtime(dict(ctr, state="started"), where, problems)
+    if problems:
+        raise LabPlanError("%s. Fix the value, then run again." % "; ".join(problems))
+    return {key: ctr[key] for key in RUNTIME_KEYS if ctr.get(key) not in (None, [], {}, "")}
+
+
+def _macvlan_settings(where: str, net: dict, hosts: list) -> dict:
+    """A macvlan network's mode, parent (and the veth peer of a parent to create) per host."""
+    mode = net.get("mode", DEFAULT_MACVLAN_MODE)
+    if mode not in MACVLAN_MODES:
+        raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
+    parents = _per_host(where + ".parent", net.get("parent"), hosts)
+    for host, parent in parents.items():
+        _ifname("%s.parent (host %s)" % (where, host), parent)
+    create = bool(net.get("create_parent", False))
+    peers = {}
+    if create:
+        peer_value = net.get("parent_peer")
+        if peer_value is None:
+            peers = {h: (p[:IFNAME_MAX - 1] + "p") for h, p in parents.items()}
+        else:
+            peers = _per_host(where + ".parent_peer", peer_value, hosts)
+        for host, peer in peers.items():
+            _ifname("%s.parent_peer (host %s)" % (where, host), peer)
+            if peer == parents[host]:
+                raise LabPlanError("%s: parent_peer=%r equals the parent's name. Give the peer another name." % (where, peer))
+    return dict(mode=mode, parents=parents, create_parent=create, peers=peers)
+
+
+def _bridge_settings(where: str, net: dict, hosts: list) -> dict:
+    """A user-defined bridge lives on one host and has no parent, shim or per-host ranges."""
+    if len(hosts) != 1:
+        raise LabPlanError("%s: a bridge network lives on one host, but hosts=%r. Give one host, or use driver: macvlan "
+                           "to span hosts." % (where, hosts))
+    for key in ("parent", "parent_peer", "shim", "mode"):
+        if net.get(key) not in (None, False):
+            raise LabPlanError("%s: %s=%r is for macvlan networks; a bridge network has none. Drop it, or use driver: macvlan."
+                               % (where, key, net[key]))
+    if net.get("create_parent"):
+        raise LabPlanError("%s: create_parent=true is for macvlan networks. Drop it, or use driver: macvlan." % where)
+    return dict(mode=None, parents={h: None for h in hosts}, create_parent=False, peers={}, ip_range=None, shim=None)
+
+
 class _Planner:
     def __init__(self, topology, lab_name, hosts, default_image):
         if not isinstance(topology, dict):
@@ -230,13 +337,13 @@ class _Planner:
     def read_networks(self):
         for name, where, net in self.named_entries("networks", "network", self.networks):
             driver = net.get("driver", "macvlan")
-            if driver != "macvlan":
+            if driver not in NETWORK_DRIVERS:
                 raise LabPlanError(
-                    "%s: driver=%r is not supported; lab networks are macvlan. Attach containers to an existing "
-                    "Docker network by its name instead." % (where, driver)
+                    "%s: driver=%r is not a lab network driver. Use macvlan or bridge, or attach containers to an "
+                    "existing Docker network by its name instead." % (where, driver)
                 )
             subnet = _network(where + ".subnet", net.get("subnet"))
-            hosts = net.get("hosts") or list(self.hosts)
+            hosts = net.get("hosts") or (list(self.hosts) if driver == "macvlan" else self.hosts[:1])
             unknown = [h for h in hosts if h not in self.hosts]
             if unknown:
                 raise LabPlanError(
@@ -244,24 +351,6 @@ class _Planner:
                     % (where, ", ".join(unknown), ", ".join(self.hosts))
                 )
             gateway = _address(where + ".gateway", net.get("gateway") or next(subnet.hosts()), subnet)
-            mode = net.get("mode", DEFAULT_MACVLAN_MODE)
-            if mode not in MACVLAN_MODES:
-                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
-            parents = _per_host(where + ".parent", net.get("parent"), hosts)
-            for host, parent in parents.items():
-                _ifname("%s.parent (host %s)" % (where, host), parent)
-            create = bool(net.get("create_parent", False))
-            peers = {}
-            if create:
-                peer_value = net.get("parent_peer")
-                if peer_value is None:
-                    peers = {h: (p[:IFNAME_MAX - 1] + "p") for h, p in parents.items()}
-                else:
-                    peers = _per_host(where + ".parent_peer", peer_value, hosts)
-                for host, peer in peers.items():
-                    _ifname("%s.parent_peer (host %s)" % (where, host), peer)
-                    if peer == parents[host]:
-                        raise LabPlanError("%s: parent_peer=%r equals the parent's name. Give the peer another name." % (where, peer))
             aux = {}
             for key, value in (net.get("aux_addresses") or {}).items():
                 aux[str(key)] = str(_address("%s.aux_addresses.%s" % (where, key), value, subnet))
@@ -269,19 +358,22 @@ class _Planner:
             self.networks[name] = dict(
                 name=name,
                 docker_name=self.docker_name(name),
+                driver=driver,
                 subnet=subnet,
                 gateway=gateway,
-                mode=mode,
                 hosts=list(hosts),
-                parents=parents,
-                create_parent=create,
-                peers=peers,
                 aux=aux,
                 ip_range=net.get("ip_range", "auto"),
                 prefix=int(prefix) if prefix is not None else None,
                 shim=net.get("shim"),
+                internal=bool(net.get("internal", False)),
                 statics={},  # address -> container
+                **_ipv6_subnet(where, net),
             )
+            if driver == "macvlan":
+                self.networks[name].update(_macvlan_settings(where, net, hosts))
+            else:
+                self.networks[name].update(_bridge_settings(where, net, hosts))
         self.check_parents()
 
     def check_parents(self):
@@ -289,6 +381,8 @@ class _Planner:
         seen: dict = {}
         for net in self.networks.values():
             for host, parent in net["parents"].items():
+                if parent is None:
+                    continue
                 other = seen.setdefault((host, parent), net["name"])
                 if other != net["name"]:
                     raise LabPlanError(
@@ -340,6 +434,7 @@ class _Planner:
                         "%s: network %r is not a lab network, so the lab cannot plan address %s on it. "
                         "Define it under networks, or drop ipv4_address." % (field, net_name, att.get("ipv4_address"))
                     )
+                entry.update(_attachment_extras(field, att, net))
                 attachments.append(entry)
             command = ctr.get("command")
             self.containers[name] = dict(
@@ -356,6 +451,7 @@ class _Planner:
                                  for k, port in enumerate(ctr.get("published_ports") or [])],
                 restart_policy=ctr.get("restart_policy", "unless-stopped"),
                 labels=dict(ctr.get("labels") or {}),
+                runtime=_runtime_options(where, ctr),
             )
 
     # -- addresses ---------------------------------------------------------------------------
@@ -488,6 +584,9 @@ class _Planner:
                 entry["ipv4_address"] = str(att["address"])
             if att["aliases"]:
                 entry["aliases"] = list(att["aliases"])
+            for key in ("ipv6_address", "mac_address"):
+                if att.get(key):
+                    entry[key] = att[key]
             networks.append(entry)
         spec = dict(
             name=ctr["docker_name"],
@@ -505,6 +604,7 @@ class _Planner:
             spec["env"] = {k: str(v) for k, v in ctr["env"].items()}
         if etc_hosts:
             spec["etc_hosts"] = etc_hosts
+        spec.update(ctr["runtime"])
         return spec
 
     def network_entry(self, net: dict, host: str) -> dict:

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import readiness
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
 from ansible_collections.labnet.docker.tests.unit.support.fake_engine import FakeEngine, install
-from ansible_collections.labnet.docker.tests.unit.plugins.modules.module_runner import ModuleExit, ModuleFail, run_module
+from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
 
 @pytest.fixture
