@@ -27,8 +27,10 @@ from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 
-# One vocabulary: the planner takes exactly the names, links, ports, interface names and modes
-# that the modules take, so these rules come from module_utils and nowhere else.
+# One vocabulary: the planner takes exactly the names, links, ports, interface names, modes,
+# container options and wires that the modules take, so these rules come from module_utils and nowhere else.
+from ansible_collections.labnet.docker.plugins.module_utils._docker import runtime_options as rt
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import normalise_runtime
 from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
     ALIAS_PATTERN,
     ALIAS_RULE,
@@ -37,8 +39,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order i
     LinkSpecError,
     parse_link,
 )
-from ansible_collections.labnet.docker.plugins.module_utils._docker import runtime_options as rt
-from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import normalise_runtime
 from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec import (
     ANY_IPV4,
     ANY_IPV6,
@@ -315,6 +315,7 @@ class _Planner:
         self.default_image = default_image or DEFAULT_IMAGE
         self.networks: dict = {}
         self.containers: dict = {}
+        self.wires: list = []
 
     # -- names -------------------------------------------------------------------------------
     def docker_name(self, name: str) -> str:
@@ -453,6 +454,47 @@ class _Planner:
                 labels=dict(ctr.get("labels") or {}),
                 runtime=_runtime_options(where, ctr),
             )
+
+    # -- wires -------------------------------------------------------------------------------
+    def read_wires(self) -> None:
+        """Point-to-point wires, checked by labnet.docker.container_wires' own parser, between lab containers
+        on one host, on interface names Docker does not give the containers' networks (eth0, eth1, ...)."""
+        raws = self.topology.get("wires") or []
+        try:
+            wires = parse_wires(raws)
+        except WireError as exc:
+            raise LabPlanError("%s." % str(exc).rstrip(".")) from None
+        self.wires = []
+        for index, wire in enumerate(wires):
+            ends = []
+            for side, end in (("a", wire.a), ("b", wire.b)):
+                field = "wires[%d].%s=%r" % (index, side, raws[index][side])
+                ctr = self.containers.get(end.container)
+                if ctr is None:
+                    raise LabPlanError("%s names container %r, which is not a lab container (%s). Fix the wire end."
+                                       % (field, end.container, ", ".join(sorted(self.containers))))
+                taken = ["eth%d" % i for i in range(max(1, len(ctr["attachments"])))]
+                if end.ifname in taken:
+                    raise LabPlanError("%s: container %r has Docker's %s (one per network). Give the wire end another "
+                                       "interface name, such as %s." % (field, end.container, ", ".join(taken), "p2p%d" % index))
+                ends.append(ctr)
+            if ends[0]["host"] != ends[1]["host"]:
+                raise LabPlanError("wires[%d]: container %r is on host %s and %r on host %s; a wire joins two containers on "
+                                   "one host. Move one of them, or join them with a macvlan network."
+                                   % (index, ends[0]["name"], ends[0]["host"], ends[1]["name"], ends[1]["host"]))
+            self.wires.append(dict(wire=wire, host=ends[0]["host"], a=ends[0], b=ends[1]))
+
+    def wire_spec(self, entry: dict) -> dict:
+        """The wire as labnet.docker.container_wires takes it, with the containers' Docker names."""
+        wire = entry["wire"]
+        spec: dict[str, Any] = dict(a="%s:%s" % (entry["a"]["docker_name"], wire.a.ifname),
+                                    b="%s:%s" % (entry["b"]["docker_name"], wire.b.ifname))
+        for side, end in (("a", wire.a), ("b", wire.b)):
+            if end.address:
+                spec[side + "_address"] = end.address
+        if wire.mtu is not None:
+            spec["mtu"] = wire.mtu
+        return spec
 
     # -- addresses ---------------------------------------------------------------------------
     def plan_addresses(self):
@@ -621,6 +663,10 @@ class _Planner:
             mode=net["mode"],
             labels={LAB_LABEL: self.lab},
             shim=None,
+            driver=net["driver"],
+            internal=net["internal"],
+            subnet_v6=str(net["subnet_v6"]) if net["subnet_v6"] else None,
+            gateway_v6=net["gateway_v6"],
         )
         shim = net["shims"].get(host)
         if shim:
@@ -638,6 +684,9 @@ class _Planner:
     def plan_checks(self) -> list:
         spec = self.topology.get("checks") or {}
         checks = self.ping_checks(spec.get("ping") or []) + self.http_checks(spec.get("http") or [])
+        checks += self.route_checks(spec.get("route") or [])
+        if spec.get("wires", True):
+            checks += self.wire_checks()
         if spec.get("host_ping", True):
             checks += self.host_ping_checks()
         if spec.get("ports", "auto"):
@@ -668,6 +717,44 @@ class _Planner:
                 target=target_name, address=str(address), network=network,
                 name="ping %s -> %s (%s on %s)" % (source_name, target_name, address, network),
             ))
+        return checks
+
+    def route_checks(self, entries: list) -> list:
+        """Ping a container on another segment and see the router as the first hop (traceroute)."""
+        checks = []
+        for i, route in enumerate(entries):
+            field = "checks.route[%d]" % i
+            if not isinstance(route, dict) or not all(route.get(k) for k in ("from", "to", "via")):
+                raise LabPlanError("%s=%r needs 'from', 'to' and 'via' (containers: source, target, router; 'address' optional)." % (field, route))
+            source, target = self._container(field + ".from", route["from"]), self._container(field + ".to", route["to"])
+            router = self._container(field + ".via", route["via"])
+            hop, network = self.address_on_shared_network(source, router)
+            address = route.get("address") or next(
+                (a["address"] for a in target["attachments"] if a["name"] in self.networks and a["address"]), None)
+            if hop is None or address is None:
+                raise LabPlanError("%s: %r needs a lab network shared with the router %r, and %r a planned address on a lab "
+                                   "network. Put them on lab networks." % (field, route["from"], route["via"], route["to"]))
+            checks.append(dict(
+                kind="route", host=source["host"], container=source["docker_name"], source=route["from"],
+                target=route["to"], address=str(address), hop=str(hop), via=route["via"],
+                name="route %s -> %s (%s) via %s (%s on %s)" % (route["from"], route["to"], address, route["via"], hop, network),
+            ))
+        return checks
+
+    def wire_checks(self) -> list:
+        """Each wire's ends as planned (the module in check mode) and a ping across it from the a end."""
+        checks = []
+        for entry in self.wires:
+            wire, spec = entry["wire"], self.wire_spec(entry)
+            checks.append(dict(kind="wire", host=entry["host"], wire=spec, source=entry["a"]["name"],
+                               name="wire %s ends" % wire.name))
+            if wire.b.address:
+                address = wire.b.address.split("/")[0]
+                checks.append(dict(
+                    kind="wire_ping", host=entry["host"], container=entry["a"]["docker_name"], source=entry["a"]["name"],
+                    target=entry["b"]["name"], via=wire.a.ifname, address=address,
+                    name="ping across wire %s (%s via %s)" % (wire.name, address, wire.a.ifname),
+                ))
         return checks
 
     def http_checks(self, entries: list) -> list:
@@ -744,6 +831,7 @@ class _Planner:
     def plan(self) -> dict:
         self.read_networks()
         self.read_containers()
+        self.read_wires()
         self.plan_addresses()
         hosts = {}
         for host in self.hosts:
@@ -751,6 +839,7 @@ class _Planner:
             hosts[host] = dict(
                 networks=networks,
                 containers=[self.container_spec(c) for c in self.containers.values() if c["host"] == host],
+                wires=[self.wire_spec(w) for w in self.wires if w["host"] == host],
             )
         return dict(
             name=self.lab,
@@ -762,7 +851,10 @@ class _Planner:
                            (str(a["address"]) if a["address"] is not None else None) for a in c["attachments"]},
                 links=["%s:%s" % link for link in c["links"]],
                 published_ports=list(c["published_ports"]),
+                router=str((c["runtime"].get("sysctls") or {}).get("net.ipv4.ip_forward", "0")) == "1",
             ) for c in self.containers.values()],
+            wires=[dict(self.wire_spec(w), host=w["host"], a_container=w["a"]["name"], b_container=w["b"]["name"])
+                   for w in self.wires],
             checks=self.plan_checks(),
         )
 
