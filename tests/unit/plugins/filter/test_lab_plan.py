@@ -118,6 +118,7 @@ def test_tutorial_lab_plan():
         "ip_range": "172.31.250.128/25", "aux_addresses": {}, "mode": "bridge", "labels": {"labnet.lab": "labnet"},
         "shim": {"name": "labnet-shm", "address": "172.31.250.127/32",
                  "routes": ["172.31.250.128/25", "172.31.250.10/32", "172.31.250.11/32"]},
+        "driver": "macvlan", "internal": False, "subnet_v6": None, "gateway_v6": None,
     }
     specs = result["hosts"]["localhost"]["containers"]
     assert [c["name"] for c in specs] == ["labnet-alpha", "labnet-beta", "labnet-web", "labnet-client"]
