@@ -34,14 +34,14 @@ molecule: setup ## Molecule scenarios only
 build: setup ## Build the collection tarball, install it and render every module's docs
 	@tools/test.sh build
 
-lab: setup ## Set up, deploy the default lab on this host, verify it and print where the report is
-	@tools/lab.sh deploy
+lab: setup ## Set up, deploy the default lab (LAB=routed: the routed lab) on this host, verify it, print the report's path
+	@LAB="$(LAB)" tools/lab.sh deploy
 
-verify: setup ## Verify the deployed lab again
-	@tools/lab.sh verify
+verify: setup ## Verify the deployed lab (LAB=...) again
+	@LAB="$(LAB)" tools/lab.sh verify
 
-destroy: setup ## Remove everything the lab made
-	@tools/lab.sh destroy
+destroy: setup ## Remove everything the lab (LAB=...) made
+	@LAB="$(LAB)" tools/lab.sh destroy
 
 bench: setup ## Benchmarks: ratios against the alternatives, measured in the same run
 	@tools/bench.sh

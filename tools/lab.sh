@@ -4,7 +4,9 @@
 #   deploy   deploy the lab (default: the tutorial's lab on this host), verify it, print the report's path
 #   verify   run the checks again and rewrite the report
 #   destroy  remove everything the lab made
-# Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/).
+# Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/),
+#   LAB: a shipped lab other than the default (the tutorial's), e.g. LAB=routed: its topology and name
+#   come from roles/lab/files/topologies/$LAB.yml; -e lab_name=... after it still wins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -22,10 +24,21 @@ export ANSIBLE_COLLECTIONS_PATH=$collections
 export ANSIBLE_CALLBACK_RESULT_FORMAT=${ANSIBLE_CALLBACK_RESULT_FORMAT:-yaml}
 export PATH=$repo/.venv/bin:$PATH
 
+lab=${LAB:-default}
+lab_vars=()
+if [ "$lab" != default ]; then
+    lab_file=roles/lab/files/topologies/$lab.yml
+    if [ ! -f "$lab_file" ]; then
+        echo "tools/lab.sh: no shipped lab '$lab' (labs: default $(cd roles/lab/files/topologies && ls -- *.yml | sed 's/\.yml$//' | tr '\n' ' '))" >&2
+        exit 2
+    fi
+    lab_vars=(-e "@$lab_file")
+fi
+
 play() {
     local playbook=$1
     shift
-    ansible-playbook -i "$inventory" "playbooks/$playbook.yml" -e "lab_report_dir=$report" "$@"
+    ansible-playbook -i "$inventory" "playbooks/$playbook.yml" "${lab_vars[@]}" -e "lab_report_dir=$report" "$@"
 }
 
 case "$action" in
@@ -34,7 +47,7 @@ case "$action" in
         play verify "$@"
         echo
         echo "lab: deployed and verified. Report: $report/report.md (picture: $report/topology.svg)"
-        echo "lab: 'make verify' checks it again, 'make destroy' removes it."
+        echo "lab: 'make verify${LAB:+ LAB=$LAB}' checks it again, 'make destroy${LAB:+ LAB=$LAB}' removes it."
         ;;
     verify)
         play verify "$@"
