@@ -5,8 +5,8 @@
 #   verify   run the checks again and rewrite the report
 #   destroy  remove everything the lab made
 # Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/),
-#   LAB: a shipped lab other than the default (the tutorial's), e.g. LAB=routed: its topology and name
-#   come from roles/lab/files/topologies/$LAB.yml; -e lab_name=... after it still wins.
+#   LAB: a shipped lab other than the default (the tutorial's), e.g. LAB=routed (the role's lab_preset:
+#   roles/lab/vars/labs/$LAB.yml gives its topology and name; -e lab_name=... still wins).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -27,12 +27,11 @@ export PATH=$repo/.venv/bin:$PATH
 lab=${LAB:-default}
 lab_vars=()
 if [ "$lab" != default ]; then
-    lab_file=roles/lab/files/topologies/$lab.yml
-    if [ ! -f "$lab_file" ]; then
-        echo "tools/lab.sh: no shipped lab '$lab' (labs: default $(cd roles/lab/files/topologies && ls -- *.yml | sed 's/\.yml$//' | tr '\n' ' '))" >&2
+    if [ ! -f "roles/lab/vars/labs/$lab.yml" ]; then
+        echo "tools/lab.sh: no shipped lab '$lab'; labs: default $(cd roles/lab/vars/labs && ls -- *.yml | sed 's/\.yml$//' | xargs)" >&2
         exit 2
     fi
-    lab_vars=(-e "@$lab_file")
+    lab_vars=(-e "lab_preset=$lab")
 fi
 
 play() {

@@ -13,9 +13,8 @@ lan=172.29.$lan_octet.0/24
 core=172.29.$core_octet.0/24
 wire=10.255.$(( RANDOM % 250 )).0/30
 report=${OUTPUT_DIR:-$(mktemp -d)}/lab-report-$name
-topologies=../../../../roles/lab/files/topologies
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_NOCOLOR=1
-args=(-i inventory.yml -e "@$topologies/routed.yml" -e "lab_name=$name" -e "lab_routed_lan=$lan"
+args=(-i inventory.yml -e lab_preset=routed -e "lab_name=$name" -e "lab_routed_lan=$lan"
       -e "lab_routed_core=$core" -e "lab_routed_wire=$wire" -e "lab_report_dir=$report")
 log=$(mktemp)
 
