@@ -55,10 +55,10 @@ refused '{"lab_topology": {"networks": [], "containers": [{"name": "r1"}, {"name
 refused '{"lab_topology": {"networks": [], "containers": [{"name": "r1"}, {"name": "h1"}], "wires": [{"a": "r1:p2p0", "b": "h1:p2p0"}, {"a": "r1:p2p0", "b": "h1:p2p1"}]}}' \
     "wires[1].a='r1:p2p0' is already wires[0].a"
 refused '{"lab_topology": {"networks": [{"name": "core", "driver": "overlay", "subnet": "172.29.1.0/24"}], "containers": []}}' \
-    "network 'core': driver='overlay' is not a lab network driver"
+    "value of driver must be one of: macvlan, bridge, got: overlay"
 refused '{"lab_topology": {"networks": [], "containers": [{"name": "r1", "capabilities": ["NET_WIZARD"]}]}}' \
     "container 'r1': capabilities"
-echo "ok: bad wires, an unknown driver and an unknown capability are refused, nothing made"
+echo "ok: bad wires, an unknown driver (by the role's argument spec) and an unknown capability are refused, nothing made"
 
 expect "deploy, check mode" "$(play labnet.docker.deploy --check)" changed
 [ -z "$(docker ps -aq --filter "label=labnet.lab=$name")" ] || fail "check mode made containers"
