@@ -486,6 +486,7 @@ containers:
       sample:
         bridge:
           ipv4_address: 172.17.0.3
+          ipv6_address: null
           mac_address: "02:42:ac:11:00:03"
           aliases: []
           links: [web:webserver]

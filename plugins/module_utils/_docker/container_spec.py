@@ -109,7 +109,7 @@ def current_spec(inspect: dict) -> dict:
     """The spec of an inspected container, in the same normal form as :func:`wanted_spec`."""
     config = inspect.get("Config") or {}
     host_config = inspect.get("HostConfig") or {}
-    own_id = short_id(inspect.get("Id"))
+    own_id = short_id(inspect.get("Id") or "")
     name = (inspect.get("Name") or "").lstrip("/")
     # The engine adds the container's host name (by default its short id) as an alias on each
     # user-defined network; newer engines add the name as well.

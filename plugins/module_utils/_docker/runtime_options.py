@@ -18,6 +18,7 @@ import ipaddress
 import re
 import shlex
 from decimal import Decimal, InvalidOperation
+from typing import Any, Dict, Mapping
 
 # The Linux capabilities (capabilities(7)), without their CAP_ prefix; ALL is the engine's shorthand.
 CAPABILITIES = frozenset((
@@ -50,7 +51,7 @@ RUNTIME_FIELDS = ("entrypoint", "user", "working_dir", "capabilities", "cap_drop
                   "volumes", "tmpfs", "memory", "cpus", "dns", "dns_search", "healthcheck")
 
 # The normal form of each runtime option that is not set.
-RUNTIME_DEFAULTS = dict(entrypoint=None, user=None, working_dir=None, capabilities=[], cap_drop=[], privileged=False,
+RUNTIME_DEFAULTS: Dict[str, Any] = dict(entrypoint=None, user=None, working_dir=None, capabilities=[], cap_drop=[], privileged=False,
                         sysctls={}, devices=[], volumes=[], tmpfs={}, memory=0, cpus=0, dns=[], dns_search=[],
                         healthcheck=None)
 
@@ -263,7 +264,7 @@ def health_to_engine(health: dict | None) -> dict | None:
                 start_period=health["start_period"])
 
 
-def wanted_runtime(options: dict, image_config: dict) -> dict:
+def wanted_runtime(options: Mapping[str, Any], image_config: dict) -> dict:
     """The runtime fields a container made with ``options`` has; the image fills what is not set."""
     options = {key: options.get(key, default) for key, default in RUNTIME_DEFAULTS.items()}
     return dict(
@@ -328,7 +329,7 @@ def current_runtime(inspect: dict) -> dict:
     )
 
 
-def host_config_args(options: dict) -> dict:
+def host_config_args(options: Mapping[str, Any]) -> dict:
     """The runtime options as arguments of the SDK's ``create_host_config``."""
     return dict(
         cap_add=options["capabilities"] or None,
@@ -345,7 +346,7 @@ def host_config_args(options: dict) -> dict:
     )
 
 
-def create_args(options: dict) -> dict:
+def create_args(options: Mapping[str, Any]) -> dict:
     """The runtime options as arguments of the SDK's ``create_container``."""
     return dict(entrypoint=options["entrypoint"], user=options["user"], working_dir=options["working_dir"],
                 healthcheck=health_to_engine(options["healthcheck"]))

@@ -133,10 +133,12 @@ class Converger:
             self.start_created(name, container_id)
             try:
                 after_start(self.api, container, container_id)
-            except ContainerFailed as exc:
+            except ENGINE_ERRORS + (ContainerFailed,) as exc:
                 self.remove(container_id)
                 self.record.ids.pop(name, None)
-                raise ContainerFailed(failure_text(name, exc.doing, str(exc), removed=True)) from exc
+                doing = getattr(exc, "doing", None) or "running post_start and waiting for readiness"
+                message = str(exc) if isinstance(exc, ContainerFailed) else error_text(exc)
+                raise ContainerFailed(failure_text(name, doing, message, removed=True)) from exc
 
     def checked(self, name: str) -> dict | None:
         """The container as it is now, refused when it is not the one the plan was made from."""

@@ -29,25 +29,9 @@ class NetworkSpec(TypedDict):
     aliases: List[str]
 
 
-class ContainerSpec(TypedDict):
-    """One container of the set, read and checked (``labels`` merged with the task's)."""
+class RuntimeSpec(TypedDict):
+    """A container's runtime options, in the normal form of runtime_options.wanted_runtime, and what follows a start."""
 
-    index: int
-    name: str
-    place: str
-    image: Optional[str]
-    command: Optional[List[str]]
-    env: Dict[str, str]
-    hostname: Optional[str]
-    networks: List[NetworkSpec]
-    links: List[Tuple[str, str]]
-    published_ports: list
-    restart_policy: str
-    labels: Dict[str, str]
-    etc_hosts: Dict[str, str]
-    state: str
-    pull: str
-    # runtime options, in the normal form of runtime_options.wanted_runtime
     entrypoint: Optional[List[str]]
     user: Optional[str]
     working_dir: Optional[str]
@@ -67,6 +51,26 @@ class ContainerSpec(TypedDict):
     wait: str
     wait_timeout: int
     post_start: List[List[str]]
+
+
+class ContainerSpec(RuntimeSpec):
+    """One container of the set, read and checked (``labels`` merged with the task's)."""
+
+    index: int
+    name: str
+    place: str
+    image: Optional[str]
+    command: Optional[List[str]]
+    env: Dict[str, str]
+    hostname: Optional[str]
+    networks: List[NetworkSpec]
+    links: List[Tuple[str, str]]
+    published_ports: list
+    restart_policy: str
+    labels: Dict[str, str]
+    etc_hosts: Dict[str, str]
+    state: str
+    pull: str
 
 
 @dataclass

@@ -75,6 +75,7 @@ def container_report(step: Step, info: dict | None, hosts: list[str]) -> dict:
     for net_name, endpoint in ((info.get("NetworkSettings") or {}).get("Networks") or {}).items():
         networks[net_name] = dict(
             ipv4_address=endpoint.get("IPAddress") or None,
+            ipv6_address=endpoint.get("GlobalIPv6Address") or None,
             mac_address=endpoint.get("MacAddress") or None,
             aliases=spec["networks"].get(net_name, {}).get("aliases", []),
             links=spec["links"].get(net_name, []),

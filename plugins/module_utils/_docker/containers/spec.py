@@ -19,6 +19,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.r
     ContainerSpec,
     NetworkSpec,
     Options,
+    RuntimeSpec,
     Snapshot,
 )
 from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
@@ -152,10 +153,10 @@ def normalise_healthcheck(raw: dict, place: str, problems: list):
     return health
 
 
-def normalise_runtime(raw: dict, place: str, problems: list) -> dict:
+def normalise_runtime(raw: dict, place: str, problems: list) -> RuntimeSpec:
     """The runtime options of one container, checked, in the normal form of ``runtime_options``."""
     tmpfs = checked_list(rt.parse_tmpfs, raw.get("tmpfs"), "%s: tmpfs" % place, problems)
-    return dict(
+    return RuntimeSpec(
         entrypoint=checked(lambda v: rt.parse_words(v, "entrypoint"), raw.get("entrypoint"), place, problems),
         user=str(raw["user"]) if raw.get("user") not in (None, "") else None,
         working_dir=checked(lambda v: rt.absolute_path(str(v), "the directory"), raw.get("working_dir") or None,

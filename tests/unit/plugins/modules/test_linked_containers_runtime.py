@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from docker.errors import APIError
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import readiness
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
@@ -158,3 +159,15 @@ def test_a_refused_set_names_every_problem(engine, monkeypatch):
     assert isinstance(result, ModuleFail)
     assert [p.split(":")[1].strip() for p in result.result["problems"]] == ["capabilities", "memory", "cpus"]
     assert isinstance(run(monkeypatch, [ROUTER]), ModuleExit)
+
+
+def test_post_start_in_a_container_that_is_not_running_removes_it(engine, monkeypatch):
+    def exec_refused(container, cmd, **_kw):
+        raise APIError("exec failed", explanation="Container %s is not running" % container)
+
+    monkeypatch.setattr(engine.api, "exec_create", exec_refused)
+    result = run(monkeypatch, [ROUTER])
+    assert isinstance(result, ModuleFail)
+    assert "Container 'r1' failed while running post_start and waiting for readiness: " in result.result["msg"]
+    assert "is not running" in result.result["msg"]
+    assert "r1" not in engine.containers
