@@ -22,7 +22,7 @@ log=$(mktemp)
 play() {
     local playbook=$1
     shift
-    ansible-playbook "${args[@]}" "$playbook" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
+    ansible-playbook "${args[@]}" "$playbook" "$@" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
     sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$log"
 }
 expect() {  # expect WHAT CHANGED WANT(changed|unchanged)

@@ -334,7 +334,7 @@ def test_http_checks_name_the_host_to_find_in_etc_hosts(url, url_host):
     assert check["url_host"] == url_host
 
 
-# The shipped routed lab (roles/lab/vars/labs/routed.yml), with its variables filled in.
+# The shipped routed lab (roles/lab/vars/labs/routed.yml), with its variables filled in and an internal core.
 ROUTED = {
     "networks": [
         {"name": "lan", "subnet": "172.31.251.0/24", "parent": "routed-nic", "create_parent": True, "ip_range": "auto",
