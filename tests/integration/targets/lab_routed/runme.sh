@@ -89,5 +89,5 @@ expect "destroy, check mode" "$(play labnet.docker.destroy --check)" changed
 [ -n "$(docker ps -aq --filter "label=labnet.lab=$name")" ] || fail "check mode removed containers"
 expect "destroy" "$(play labnet.docker.destroy)" changed
 expect "destroy again" "$(play labnet.docker.destroy)" unchanged
-play ../lab_role/assert_gone.yml >/dev/null
+play assert_gone.yml >/dev/null
 echo "ok: nothing of lab $name is left"
