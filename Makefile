@@ -37,14 +37,14 @@ build: setup ## Build the collection tarball, install it and render every module
 release: setup ## Release VERSION=X.Y.Z: bump galaxy.yml, write the changelog, build the tarball
 	@tools/release.sh "$(VERSION)"
 
-lab: setup ## Set up, deploy the default lab on this host, verify it and print where the report is
-	@tools/lab.sh deploy
+lab: setup ## Set up, deploy the default lab (LAB=routed: the routed lab) on this host, verify it, print the report's path
+	@LAB="$(LAB)" tools/lab.sh deploy
 
-verify: setup ## Verify the deployed lab again
-	@tools/lab.sh verify
+verify: setup ## Verify the deployed lab (LAB=...) again
+	@LAB="$(LAB)" tools/lab.sh verify
 
-destroy: setup ## Remove everything the lab made
-	@tools/lab.sh destroy
+destroy: setup ## Remove everything the lab (LAB=...) made
+	@LAB="$(LAB)" tools/lab.sh destroy
 
 adopt: setup ## Read a lab typed by hand into lab-topology.yml: CONTAINERS="a b" and/or LABEL=key=value (LAB_NAME=, OUTPUT=)
 	@tools/lab.sh adopt

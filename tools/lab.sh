@@ -6,7 +6,9 @@
 #   destroy  remove everything the lab made
 #   adopt    read a lab typed by hand into a topology file (CONTAINERS="a b", LABEL=key=value,
 #            NETWORKS="n", LAB_NAME=prefix, OUTPUT=lab-topology.yml); changes nothing
-# Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/).
+# Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/),
+#   LAB: a shipped lab other than the default (the tutorial's), e.g. LAB=routed (the role's lab_preset:
+#   roles/lab/vars/labs/$LAB.yml gives its topology and name; -e lab_name=... still wins).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -24,10 +26,20 @@ export ANSIBLE_COLLECTIONS_PATH=$collections
 export ANSIBLE_CALLBACK_RESULT_FORMAT=${ANSIBLE_CALLBACK_RESULT_FORMAT:-yaml}
 export PATH=$repo/.venv/bin:$PATH
 
+lab=${LAB:-default}
+lab_vars=()
+if [ "$lab" != default ]; then
+    if [ ! -f "roles/lab/vars/labs/$lab.yml" ]; then
+        echo "tools/lab.sh: no shipped lab '$lab'; labs: default $(cd roles/lab/vars/labs && ls -- *.yml | sed 's/\.yml$//' | xargs)" >&2
+        exit 2
+    fi
+    lab_vars=(-e "lab_preset=$lab")
+fi
+
 play() {
     local playbook=$1
     shift
-    ansible-playbook -i "$inventory" "playbooks/$playbook.yml" -e "lab_report_dir=$report" "$@"
+    ansible-playbook -i "$inventory" "playbooks/$playbook.yml" "${lab_vars[@]}" -e "lab_report_dir=$report" "$@"
 }
 
 case "$action" in
@@ -36,7 +48,7 @@ case "$action" in
         play verify "$@"
         echo
         echo "lab: deployed and verified. Report: $report/report.md (picture: $report/topology.svg)"
-        echo "lab: 'make verify' checks it again, 'make destroy' removes it."
+        echo "lab: 'make verify${LAB:+ LAB=$LAB}' checks it again, 'make destroy${LAB:+ LAB=$LAB}' removes it."
         ;;
     verify)
         play verify "$@"

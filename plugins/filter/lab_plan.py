@@ -27,8 +27,10 @@ from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 
-# One vocabulary: the planner takes exactly the names, links, ports, interface names and modes
-# that the modules take, so these rules come from module_utils and nowhere else.
+# One vocabulary: the planner takes exactly the names, links, ports, interface names, modes,
+# container options and wires that the modules take, so these rules come from module_utils and nowhere else.
+from ansible_collections.labnet.docker.plugins.module_utils._docker import runtime_options as rt
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.spec import normalise_runtime
 from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import (
     ALIAS_PATTERN,
     ALIAS_RULE,
@@ -46,11 +48,20 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec im
 )
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_MAX, IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.wires import WireError, parse_wires
 
 LAB_LABEL = "labnet.lab"
 DEFAULT_IMAGE = "labnet/box:latest"
 # The smallest block that ip_range: auto will carve (a /29 leaves 6 usable addresses).
 SMALLEST_AUTO_BLOCK = 29
+NETWORK_DRIVERS = ("macvlan", "bridge")
+CONTAINER_KEYS = ("name", "host", "image", "command", "env", "hostname", "networks", "links", "published_ports",
+                  "restart_policy", "labels")
+# The container options passed through to labnet.docker.linked_containers as they are, after the
+# module's own rules (module_utils/_docker/containers/spec.py) have checked them.
+RUNTIME_KEYS = ("entrypoint", "user", "working_dir", "capabilities", "cap_drop", "privileged", "sysctls", "devices",
+                "volumes", "tmpfs", "memory", "cpus", "dns", "dns_search", "healthcheck", "wait", "wait_timeout",
+                "post_start")
 
 
 class LabPlanError(AnsibleFilterError):
@@ -197,6 +208,102 @@ def _published_port(field: str, value) -> str:
     return str(value)
 
 
+def _ipv6_subnet(where: str, net: dict) -> dict:
+    """``subnet_v6`` and ``gateway_v6`` of a dual-stack network (both None without ``subnet_v6``)."""
+    if not net.get("subnet_v6"):
+        if net.get("gateway_v6"):
+            raise LabPlanError("%s: gateway_v6=%r needs subnet_v6. Give subnet_v6 too." % (where, net["gateway_v6"]))
+        return dict(subnet_v6=None, gateway_v6=None)
+    try:
+        subnet = ipaddress.ip_network(str(net["subnet_v6"]), strict=True)
+    except ValueError as exc:
+        raise LabPlanError("%s: subnet_v6=%r is not a network in CIDR notation (%s). Write it as, for example, "
+                           "fd00:250::/64." % (where, net["subnet_v6"], exc)) from None
+    if subnet.version != 6:
+        raise LabPlanError("%s: subnet_v6=%r is not an IPv6 network. Give an IPv6 subnet such as fd00:250::/64." % (where, net["subnet_v6"]))
+    gateway = net.get("gateway_v6")
+    if gateway and not _ipv6_in(gateway, subnet):
+        raise LabPlanError("%s: gateway_v6=%r is not an IPv6 address inside %s. Choose one inside it." % (where, gateway, subnet))
+    return dict(subnet_v6=subnet, gateway_v6=str(gateway) if gateway else None)
+
+
+def _ipv6_in(value, subnet) -> bool:
+    try:
+        return ipaddress.IPv6Address(str(value)) in subnet
+    except ValueError:
+        return False
+
+
+def _attachment_extras(field: str, att: dict, net: dict | None) -> dict:
+    """A network attachment's MAC and IPv6 address, checked by the rules linked_containers uses."""
+    extras = {}
+    for key, parse in (("mac_address", rt.parse_mac), ("ipv6_address", rt.parse_ipv6)):
+        if att.get(key) in (None, ""):
+            continue
+        try:
+            extras[key] = parse(att[key])
+        except rt.OptionError as exc:
+            raise LabPlanError("%s.%s=%r: %s." % (field, key, att[key], exc)) from None
+    address6 = extras.get("ipv6_address")
+    if address6 and net is not None:
+        if net["subnet_v6"] is None:
+            raise LabPlanError("%s.ipv6_address=%s: network %r has no subnet_v6. Give the network a subnet_v6, or drop "
+                               "ipv6_address." % (field, address6, net["name"]))
+        if not _ipv6_in(address6, net["subnet_v6"]) or address6 == net["gateway_v6"]:
+            raise LabPlanError("%s.ipv6_address=%s is outside network %r's subnet_v6 %s or is its gateway. Choose another "
+                               "address inside it." % (field, address6, net["name"], net["subnet_v6"]))
+    return extras
+
+
+def _runtime_options(where: str, ctr: dict) -> dict:
+    """The container's runtime options, checked by labnet.docker.linked_containers' own rules, as given."""
+    unknown = sorted(set(ctr) - set(RUNTIME_KEYS) - set(CONTAINER_KEYS))
+    if unknown:
+        raise LabPlanError("%s: unknown option(s) %s. A lab container takes %s." % (where, ", ".join(unknown), ", ".join(CONTAINER_KEYS + RUNTIME_KEYS)))
+    problems: list[str] = []
+    normalise_runtime(dict(ctr, state="started"), where, problems)
+    if problems:
+        raise LabPlanError("%s. Fix the value, then run again." % "; ".join(problems))
+    return {key: ctr[key] for key in RUNTIME_KEYS if ctr.get(key) not in (None, [], {}, "")}
+
+
+def _macvlan_settings(where: str, net: dict, hosts: list) -> dict:
+    """A macvlan network's mode, parent (and the veth peer of a parent to create) per host."""
+    mode = net.get("mode", DEFAULT_MACVLAN_MODE)
+    if mode not in MACVLAN_MODES:
+        raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
+    parents = _per_host(where + ".parent", net.get("parent"), hosts)
+    for host, parent in parents.items():
+        _ifname("%s.parent (host %s)" % (where, host), parent)
+    create = bool(net.get("create_parent", False))
+    peers = {}
+    if create:
+        peer_value = net.get("parent_peer")
+        if peer_value is None:
+            peers = {h: (p[:IFNAME_MAX - 1] + "p") for h, p in parents.items()}
+        else:
+            peers = _per_host(where + ".parent_peer", peer_value, hosts)
+        for host, peer in peers.items():
+            _ifname("%s.parent_peer (host %s)" % (where, host), peer)
+            if peer == parents[host]:
+                raise LabPlanError("%s: parent_peer=%r equals the parent's name. Give the peer another name." % (where, peer))
+    return dict(mode=mode, parents=parents, create_parent=create, peers=peers)
+
+
+def _bridge_settings(where: str, net: dict, hosts: list) -> dict:
+    """A user-defined bridge lives on one host and has no parent, shim or per-host ranges."""
+    if len(hosts) != 1:
+        raise LabPlanError("%s: a bridge network lives on one host, but hosts=%r. Give one host, or use driver: macvlan "
+                           "to span hosts." % (where, hosts))
+    for key in ("parent", "parent_peer", "shim", "mode"):
+        if net.get(key) not in (None, False):
+            raise LabPlanError("%s: %s=%r is for macvlan networks; a bridge network has none. Drop it, or use driver: macvlan."
+                               % (where, key, net[key]))
+    if net.get("create_parent"):
+        raise LabPlanError("%s: create_parent=true is for macvlan networks. Drop it, or use driver: macvlan." % where)
+    return dict(mode=None, parents={h: None for h in hosts}, create_parent=False, peers={}, ip_range=None, shim=None)
+
+
 class _Planner:
     def __init__(self, topology, lab_name, hosts, default_image):
         if not isinstance(topology, dict):
@@ -209,6 +316,7 @@ class _Planner:
         self.default_image = default_image or DEFAULT_IMAGE
         self.networks: dict = {}
         self.containers: dict = {}
+        self.wires: list = []
 
     # -- names -------------------------------------------------------------------------------
     def docker_name(self, name: str) -> str:
@@ -231,13 +339,13 @@ class _Planner:
     def read_networks(self):
         for name, where, net in self.named_entries("networks", "network", self.networks):
             driver = net.get("driver", "macvlan")
-            if driver != "macvlan":
+            if driver not in NETWORK_DRIVERS:
                 raise LabPlanError(
-                    "%s: driver=%r is not supported; lab networks are macvlan. Attach containers to an existing "
-                    "Docker network by its name instead." % (where, driver)
+                    "%s: driver=%r is not a lab network driver. Use macvlan or bridge, or attach containers to an "
+                    "existing Docker network by its name instead." % (where, driver)
                 )
             subnet = _network(where + ".subnet", net.get("subnet"))
-            hosts = net.get("hosts") or list(self.hosts)
+            hosts = net.get("hosts") or (list(self.hosts) if driver == "macvlan" else self.hosts[:1])
             unknown = [h for h in hosts if h not in self.hosts]
             if unknown:
                 raise LabPlanError(
@@ -245,24 +353,6 @@ class _Planner:
                     % (where, ", ".join(unknown), ", ".join(self.hosts))
                 )
             gateway = _address(where + ".gateway", net.get("gateway") or next(subnet.hosts()), subnet)
-            mode = net.get("mode", DEFAULT_MACVLAN_MODE)
-            if mode not in MACVLAN_MODES:
-                raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
-            parents = _per_host(where + ".parent", net.get("parent"), hosts)
-            for host, parent in parents.items():
-                _ifname("%s.parent (host %s)" % (where, host), parent)
-            create = bool(net.get("create_parent", False))
-            peers = {}
-            if create:
-                peer_value = net.get("parent_peer")
-                if peer_value is None:
-                    peers = {h: (p[:IFNAME_MAX - 1] + "p") for h, p in parents.items()}
-                else:
-                    peers = _per_host(where + ".parent_peer", peer_value, hosts)
-                for host, peer in peers.items():
-                    _ifname("%s.parent_peer (host %s)" % (where, host), peer)
-                    if peer == parents[host]:
-                        raise LabPlanError("%s: parent_peer=%r equals the parent's name. Give the peer another name." % (where, peer))
             aux = {}
             for key, value in (net.get("aux_addresses") or {}).items():
                 aux[str(key)] = str(_address("%s.aux_addresses.%s" % (where, key), value, subnet))
@@ -270,19 +360,22 @@ class _Planner:
             self.networks[name] = dict(
                 name=name,
                 docker_name=self.docker_name(name),
+                driver=driver,
                 subnet=subnet,
                 gateway=gateway,
-                mode=mode,
                 hosts=list(hosts),
-                parents=parents,
-                create_parent=create,
-                peers=peers,
                 aux=aux,
                 ip_range=net.get("ip_range", "auto"),
                 prefix=int(prefix) if prefix is not None else None,
                 shim=net.get("shim"),
+                internal=bool(net.get("internal", False)),
                 statics={},  # address -> container
+                **_ipv6_subnet(where, net),
             )
+            if driver == "macvlan":
+                self.networks[name].update(_macvlan_settings(where, net, hosts))
+            else:
+                self.networks[name].update(_bridge_settings(where, net, hosts))
         self.check_parents()
 
     def check_parents(self):
@@ -290,6 +383,8 @@ class _Planner:
         seen: dict = {}
         for net in self.networks.values():
             for host, parent in net["parents"].items():
+                if parent is None:
+                    continue
                 other = seen.setdefault((host, parent), net["name"])
                 if other != net["name"]:
                     raise LabPlanError(
@@ -341,6 +436,7 @@ class _Planner:
                         "%s: network %r is not a lab network, so the lab cannot plan address %s on it. "
                         "Define it under networks, or drop ipv4_address." % (field, net_name, att.get("ipv4_address"))
                     )
+                entry.update(_attachment_extras(field, att, net))
                 attachments.append(entry)
             command = ctr.get("command")
             self.containers[name] = dict(
@@ -357,7 +453,49 @@ class _Planner:
                                  for k, port in enumerate(ctr.get("published_ports") or [])],
                 restart_policy=ctr.get("restart_policy", "unless-stopped"),
                 labels=dict(ctr.get("labels") or {}),
+                runtime=_runtime_options(where, ctr),
             )
+
+    # -- wires -------------------------------------------------------------------------------
+    def read_wires(self) -> None:
+        """Point-to-point wires, checked by labnet.docker.container_wires' own parser, between lab containers
+        on one host, on interface names Docker does not give the containers' networks (eth0, eth1, ...)."""
+        raws = self.topology.get("wires") or []
+        try:
+            wires = parse_wires(raws)
+        except WireError as exc:
+            raise LabPlanError("%s." % str(exc).rstrip(".")) from None
+        self.wires = []
+        for index, wire in enumerate(wires):
+            ends = []
+            for side, end in (("a", wire.a), ("b", wire.b)):
+                field = "wires[%d].%s=%r" % (index, side, raws[index][side])
+                ctr = self.containers.get(end.container)
+                if ctr is None:
+                    raise LabPlanError("%s names container %r, which is not a lab container (%s). Fix the wire end."
+                                       % (field, end.container, ", ".join(sorted(self.containers))))
+                taken = ["eth%d" % i for i in range(max(1, len(ctr["attachments"])))]
+                if end.ifname in taken:
+                    raise LabPlanError("%s: container %r has Docker's %s (one per network). Give the wire end another "
+                                       "interface name, such as %s." % (field, end.container, ", ".join(taken), "p2p%d" % index))
+                ends.append(ctr)
+            if ends[0]["host"] != ends[1]["host"]:
+                raise LabPlanError("wires[%d]: container %r is on host %s and %r on host %s; a wire joins two containers on "
+                                   "one host. Move one of them, or join them with a macvlan network."
+                                   % (index, ends[0]["name"], ends[0]["host"], ends[1]["name"], ends[1]["host"]))
+            self.wires.append(dict(wire=wire, host=ends[0]["host"], a=ends[0], b=ends[1]))
+
+    def wire_spec(self, entry: dict) -> dict:
+        """The wire as labnet.docker.container_wires takes it, with the containers' Docker names."""
+        wire = entry["wire"]
+        spec: dict[str, Any] = dict(a="%s:%s" % (entry["a"]["docker_name"], wire.a.ifname),
+                                    b="%s:%s" % (entry["b"]["docker_name"], wire.b.ifname))
+        for side, end in (("a", wire.a), ("b", wire.b)):
+            if end.address:
+                spec[side + "_address"] = end.address
+        if wire.mtu is not None:
+            spec["mtu"] = wire.mtu
+        return spec
 
     # -- addresses ---------------------------------------------------------------------------
     def plan_addresses(self):
@@ -489,6 +627,9 @@ class _Planner:
                 entry["ipv4_address"] = str(att["address"])
             if att["aliases"]:
                 entry["aliases"] = list(att["aliases"])
+            for key in ("ipv6_address", "mac_address"):
+                if att.get(key):
+                    entry[key] = att[key]
             networks.append(entry)
         spec = dict(
             name=ctr["docker_name"],
@@ -506,6 +647,7 @@ class _Planner:
             spec["env"] = {k: str(v) for k, v in ctr["env"].items()}
         if etc_hosts:
             spec["etc_hosts"] = etc_hosts
+        spec.update(ctr["runtime"])
         return spec
 
     def network_entry(self, net: dict, host: str) -> dict:
@@ -522,6 +664,10 @@ class _Planner:
             mode=net["mode"],
             labels={LAB_LABEL: self.lab},
             shim=None,
+            driver=net["driver"],
+            internal=net["internal"],
+            subnet_v6=str(net["subnet_v6"]) if net["subnet_v6"] else None,
+            gateway_v6=net["gateway_v6"],
         )
         shim = net["shims"].get(host)
         if shim:
@@ -539,6 +685,9 @@ class _Planner:
     def plan_checks(self) -> list:
         spec = self.topology.get("checks") or {}
         checks = self.ping_checks(spec.get("ping") or []) + self.http_checks(spec.get("http") or [])
+        checks += self.route_checks(spec.get("route") or [])
+        if spec.get("wires", True):
+            checks += self.wire_checks()
         if spec.get("host_ping", True):
             checks += self.host_ping_checks()
         if spec.get("ports", "auto"):
@@ -569,6 +718,44 @@ class _Planner:
                 target=target_name, address=str(address), network=network,
                 name="ping %s -> %s (%s on %s)" % (source_name, target_name, address, network),
             ))
+        return checks
+
+    def route_checks(self, entries: list) -> list:
+        """Ping a container on another segment and see the router as the first hop (traceroute)."""
+        checks = []
+        for i, route in enumerate(entries):
+            field = "checks.route[%d]" % i
+            if not isinstance(route, dict) or not all(route.get(k) for k in ("from", "to", "via")):
+                raise LabPlanError("%s=%r needs 'from', 'to' and 'via' (containers: source, target, router; 'address' optional)." % (field, route))
+            source, target = self._container(field + ".from", route["from"]), self._container(field + ".to", route["to"])
+            router = self._container(field + ".via", route["via"])
+            hop, network = self.address_on_shared_network(source, router)
+            address = route.get("address") or next(
+                (a["address"] for a in target["attachments"] if a["name"] in self.networks and a["address"]), None)
+            if hop is None or address is None:
+                raise LabPlanError("%s: %r needs a lab network shared with the router %r, and %r a planned address on a lab "
+                                   "network. Put them on lab networks." % (field, route["from"], route["via"], route["to"]))
+            checks.append(dict(
+                kind="route", host=source["host"], container=source["docker_name"], source=route["from"],
+                target=route["to"], address=str(address), hop=str(hop), via=route["via"],
+                name="route %s -> %s (%s) via %s (%s on %s)" % (route["from"], route["to"], address, route["via"], hop, network),
+            ))
+        return checks
+
+    def wire_checks(self) -> list:
+        """Each wire's ends as planned (the module in check mode) and a ping across it from the a end."""
+        checks = []
+        for entry in self.wires:
+            wire, spec = entry["wire"], self.wire_spec(entry)
+            checks.append(dict(kind="wire", host=entry["host"], wire=spec, source=entry["a"]["name"],
+                               name="wire %s ends" % wire.name))
+            if wire.b.address:
+                address = wire.b.address.split("/")[0]
+                checks.append(dict(
+                    kind="wire_ping", host=entry["host"], container=entry["a"]["docker_name"], source=entry["a"]["name"],
+                    target=entry["b"]["name"], via=wire.a.ifname, address=address,
+                    name="ping across wire %s (%s via %s)" % (wire.name, address, wire.a.ifname),
+                ))
         return checks
 
     def http_checks(self, entries: list) -> list:
@@ -645,6 +832,7 @@ class _Planner:
     def plan(self) -> dict:
         self.read_networks()
         self.read_containers()
+        self.read_wires()
         self.plan_addresses()
         hosts = {}
         for host in self.hosts:
@@ -652,6 +840,7 @@ class _Planner:
             hosts[host] = dict(
                 networks=networks,
                 containers=[self.container_spec(c) for c in self.containers.values() if c["host"] == host],
+                wires=[self.wire_spec(w) for w in self.wires if w["host"] == host],
             )
         return dict(
             name=self.lab,
@@ -663,7 +852,10 @@ class _Planner:
                            (str(a["address"]) if a["address"] is not None else None) for a in c["attachments"]},
                 links=["%s:%s" % link for link in c["links"]],
                 published_ports=list(c["published_ports"]),
+                router=str((c["runtime"].get("sysctls") or {}).get("net.ipv4.ip_forward", "0")) == "1",
             ) for c in self.containers.values()],
+            wires=[dict(self.wire_spec(w), host=w["host"], a_container=w["a"]["name"], b_container=w["b"]["name"])
+                   for w in self.wires],
             checks=self.plan_checks(),
         )
 

@@ -19,7 +19,8 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order i
 PASS = "pass"
 FAIL = "fail"
 WARN = "warn"
-KINDS = ("ping", "host_ping", "http", "port", "port_forward")
+KINDS = ("ping", "host_ping", "http", "port", "port_forward", "route", "wire", "wire_ping")
+HOP = re.compile(r"^\s*1\s+(\S+)")
 
 
 def _last_line(text: str) -> str:
@@ -60,6 +61,30 @@ def _exec_rows(result: dict, check: dict) -> list:
         stats = [line for line in (result.get("stdout") or "").splitlines() if "packets transmitted" in line]
         return [_row(check, PASS, stats[-1].strip() if stats else "replied")]
     return [_row(check, FAIL, "rc=%s: %s" % (rc, _failure_text(result)))]
+
+
+def _route_rows(result: dict, check: dict) -> list:
+    """A ping across a router, then busybox traceroute: hop 1 must be the router's planned address."""
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+    if result.get("rc") != 0:
+        return [_row(check, FAIL, "rc=%s: %s" % (result.get("rc"), _failure_text(result)))]
+    hops = [m.group(1) for m in (HOP.match(line) for line in (result.get("stdout") or "").splitlines()) if m]
+    if hops and hops[0] == check.get("hop"):
+        return [_row(check, PASS, "replied; hop 1 is %s (%s)" % (hops[0], check.get("via")))]
+    return [_row(check, FAIL, "replied, but hop 1 is %s, not the router %s (%s)"
+                 % (hops[0] if hops else "missing", check.get("hop"), check.get("via")))]
+
+
+def _wire_rows(result: dict, check: dict) -> list:
+    """labnet.docker.container_wires in check mode: a wire as planned has nothing to do."""
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+    if result.get("failed"):
+        return [_row(check, FAIL, str(result.get("msg") or "container_wires failed"))]
+    if result.get("changed"):
+        return [_row(check, FAIL, "not as planned (missing, or other addresses or MTU): the next deploy makes it again")]
+    return [_row(check, PASS, "both ends as planned")]
 
 
 def _port_rows(result: dict, check: dict) -> list:
@@ -122,8 +147,12 @@ def lab_check_rows(results, host: str = "") -> list:
         check = dict(result.get("item") or {})
         check.setdefault("host", host)
         kind = check.get("kind")
-        if kind in ("ping", "host_ping", "http"):
+        if kind in ("ping", "host_ping", "http", "wire_ping"):
             rows.extend(_exec_rows(result, check))
+        elif kind == "route":
+            rows.extend(_route_rows(result, check))
+        elif kind == "wire":
+            rows.extend(_wire_rows(result, check))
         elif kind == "port":
             rows.extend(_port_rows(result, check))
         elif kind == "port_forward":
@@ -178,6 +207,25 @@ def _topology(plan: dict):
     return by_name, networks
 
 
+def _net_kind(net: dict) -> str:
+    """``macvlan 10.0.0.0/24`` or ``bridge 10.0.0.0/24, internal`` (with the IPv6 subnet when dual-stack)."""
+    subnets = " ".join(s for s in (net["subnet"], net.get("subnet_v6")) if s)
+    return "%s %s%s" % (net.get("driver") or "macvlan", subnets, ", internal" if net.get("internal") else "")
+
+
+def _ctr_of(end: str) -> str:
+    """The container's Docker name of a wire end ``<docker name>:<ifname>``."""
+    return end.rsplit(":", 1)[0]
+
+
+def _wire_label(wire: dict, newline: str) -> str:
+    ends = []
+    for side in ("a", "b"):
+        ifname = wire[side].rsplit(":", 1)[1]
+        ends.append("%s %s" % (ifname, wire.get(side + "_address") or "") if wire.get(side + "_address") else ifname)
+    return "wire%s%s -- %s" % (newline, ends[0], ends[1])
+
+
 def lab_report_dot(plan, rows=None) -> str:
     """The lab as a Graphviz digraph: a cluster per host with its parent NICs, containers and ports,
     the macvlan networks spanning hosts, links as dashed edges, failed checks in red."""
@@ -186,12 +234,12 @@ def lab_report_dot(plan, rows=None) -> str:
     out = ["digraph lab {", '  graph [rankdir=LR, fontname="Helvetica", label=%s, labelloc=t];' % _q("lab " + plan["name"]),
            '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
     for net_name, net in networks.items():
-        label = "%s\nmacvlan %s, gw %s" % (net_name, net["subnet"], net["gateway"])
+        label = "%s\n%s, gw %s" % (net_name, _net_kind(net), net["gateway"])
         out.append("  %s [shape=ellipse, style=filled, fillcolor=lightblue, label=%s];" % (_id("net", net_name), _q(label)))
     for host, part in plan["hosts"].items():
         out.append("  subgraph %s {" % _id("cluster", host))
         out.append("    label=%s; style=rounded;" % _q("host " + host))
-        for net in part.get("networks") or []:
+        for net in [n for n in part.get("networks") or [] if n.get("parent")]:
             nic = _id("nic", host, net["parent"])
             kind = "veth lab NIC" if net.get("create_parent") else "NIC"
             out.append("    %s [shape=box, style=filled, fillcolor=khaki, label=%s];"
@@ -203,14 +251,16 @@ def lab_report_dot(plan, rows=None) -> str:
         for ctr in [c for c in by_name.values() if c["host"] == host]:
             cid = _id("ctr", ctr["docker_name"])
             addrs = "\n".join("%s %s" % (n, a or "(engine)") for n, a in sorted(ctr["addresses"].items()))
-            out.append("    %s [shape=component, style=filled, fillcolor=palegreen, label=%s];"
-                       % (cid, _q("%s\n%s\n%s" % (ctr["docker_name"], ctr["image"], addrs or "default bridge"))))
+            out.append("    %s [shape=%s, style=filled, fillcolor=%s, label=%s];"
+                       % (cid, "box3d" if ctr.get("router") else "component", "gold" if ctr.get("router") else "palegreen",
+                          _q("%s%s\n%s\n%s" % ("router " if ctr.get("router") else "", ctr["docker_name"], ctr["image"],
+                                                addrs or "default bridge"))))
             for port in ctr.get("published_ports") or []:
                 pid = _id("port", host, ctr["docker_name"], port)
                 out.append("    %s [shape=cds, style=filled, fillcolor=orange, label=%s];" % (pid, _q("publish " + port)))
                 out.append("    %s -> %s [label=%s];" % (pid, cid, _q("docker-proxy / DNAT")))
         out.append("  }")
-        for net in part.get("networks") or []:
+        for net in [n for n in part.get("networks") or [] if n.get("parent")]:
             out.append("  %s -> %s [arrowhead=none, penwidth=2];" % (_id("nic", host, net["parent"]), _id("net", net["docker_name"])))
     for ctr in by_name.values():
         for net_name, address in sorted(ctr["addresses"].items()):
@@ -223,6 +273,9 @@ def lab_report_dot(plan, rows=None) -> str:
                 out.append("  %s -> %s [style=dashed, color=blue, label=%s];" % (
                     _id("ctr", ctr["docker_name"]), _id("ctr", by_name[target]["docker_name"]),
                     _q("%s%s" % (alias or target, " (/etc/hosts)" if cross else " (link)"))))
+    for wire in plan.get("wires") or []:
+        out.append("  %s -> %s [arrowhead=none, penwidth=3, color=darkgreen, label=%s];" % (
+            _id("ctr", _ctr_of(wire["a"])), _id("ctr", _ctr_of(wire["b"])), _q(_wire_label(wire, "\n"))))
     for check in plan.get("checks") or []:
         if check["kind"] == "ping" and check["name"] in failed:
             out.append("  %s -> %s [color=red, label=%s];" % (
@@ -240,20 +293,22 @@ def lab_report_mermaid(plan, rows=None) -> str:
 
     out = ["flowchart LR"]
     for net_name, net in networks.items():
-        out.append("  %s([%s])" % (_id("net", net_name), m("%s<br/>macvlan %s" % (net_name, net["subnet"]))))
+        out.append("  %s([%s])" % (_id("net", net_name), m("%s<br/>%s" % (net_name, _net_kind(net)))))
     for host, part in plan["hosts"].items():
         out.append("  subgraph %s[%s]" % (_id("host", host), m("host " + host)))
-        for net in part.get("networks") or []:
+        for net in [n for n in part.get("networks") or [] if n.get("parent")]:
             out.append("    %s[%s]" % (_id("nic", host, net["parent"]), m("%s promisc<br/>ip_range %s" % (net["parent"], net.get("ip_range") or "-"))))
             if net.get("shim"):
                 out.append("    %s[%s]" % (_id("shim", host, net["shim"]["name"]), m("shim %s %s" % (net["shim"]["name"], net["shim"]["address"]))))
         for ctr in [c for c in by_name.values() if c["host"] == host]:
             addrs = "<br/>".join("%s" % a for a in sorted(a for a in ctr["addresses"].values() if a))
-            out.append("    %s[%s]" % (_id("ctr", ctr["docker_name"]), m("%s<br/>%s" % (ctr["docker_name"], addrs or "default bridge"))))
+            shape = "{{%s}}" if ctr.get("router") else "[%s]"
+            out.append("    %s%s" % (_id("ctr", ctr["docker_name"]), shape % m("%s%s<br/>%s" % (
+                "router " if ctr.get("router") else "", ctr["docker_name"], addrs or "default bridge"))))
             for port in ctr.get("published_ports") or []:
                 out.append("    %s>%s] --> %s" % (_id("port", host, ctr["docker_name"], port), m("publish " + port), _id("ctr", ctr["docker_name"])))
         out.append("  end")
-        for net in part.get("networks") or []:
+        for net in [n for n in part.get("networks") or [] if n.get("parent")]:
             out.append("  %s --- %s" % (_id("nic", host, net["parent"]), _id("net", net["docker_name"])))
             if net.get("shim"):
                 out.append("  %s -.- %s" % (_id("shim", host, net["shim"]["name"]), _id("nic", host, net["parent"])))
@@ -265,6 +320,8 @@ def lab_report_mermaid(plan, rows=None) -> str:
             target, alias = parse_link(link)
             if target in by_name:
                 out.append("  %s -.->|%s| %s" % (_id("ctr", ctr["docker_name"]), m("link " + (alias or target)), _id("ctr", by_name[target]["docker_name"])))
+    for wire in plan.get("wires") or []:
+        out.append("  %s ===|%s| %s" % (_id("ctr", _ctr_of(wire["a"])), m(_wire_label(wire, "<br/>")), _id("ctr", _ctr_of(wire["b"]))))
     return "\n".join(out) + "\n"
 
 

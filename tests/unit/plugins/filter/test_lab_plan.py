@@ -118,6 +118,7 @@ def test_tutorial_lab_plan():
         "ip_range": "172.31.250.128/25", "aux_addresses": {}, "mode": "bridge", "labels": {"labnet.lab": "labnet"},
         "shim": {"name": "labnet-shm", "address": "172.31.250.127/32",
                  "routes": ["172.31.250.128/25", "172.31.250.10/32", "172.31.250.11/32"]},
+        "driver": "macvlan", "internal": False, "subnet_v6": None, "gateway_v6": None,
     }
     specs = result["hosts"]["localhost"]["containers"]
     assert [c["name"] for c in specs] == ["labnet-alpha", "labnet-beta", "labnet-web", "labnet-client"]
@@ -221,7 +222,7 @@ def bad(path, value):
     (bad(["networks", 0, "parent"], KeyError), None, r"parent is required"),
     (bad(["networks", 0, "parent"], {"nowhere": "eth1"}), None, r"names hosts that the network does not span: nowhere"),
     (bad(["networks", 0, "mode"], "l2"), None, r"mode='l2' is not one of bridge, private, vepa, passthru"),
-    (bad(["networks", 0, "driver"], "bridge"), None, r"driver='bridge' is not supported"),
+    (bad(["networks", 0, "driver"], "overlay"), None, r"driver='overlay' is not a lab network driver"),
     (bad(["networks", 0, "parent_peer"], "labnet-nic"), None, r"parent_peer='labnet-nic' equals the parent's name"),
     (bad(["containers", 1, "networks", 0, "ipv4_address"], "172.31.250.10"), None,
      r"ipv4_address=172.31.250.10 is already container 'alpha''s address on network 'lan'"),
@@ -337,3 +338,127 @@ def test_http_checks_name_the_host_to_find_in_etc_hosts(url, url_host):
     topo["checks"]["http"] = [{"from": "client", "url": url}]
     (check,) = [c for c in plan(topo)["checks"] if c["kind"] == "http"]
     assert check["url_host"] == url_host
+
+
+# The shipped routed lab (roles/lab/vars/labs/routed.yml), with its variables filled in and an internal core.
+ROUTED = {
+    "networks": [
+        {"name": "lan", "subnet": "172.31.251.0/24", "parent": "routed-nic", "create_parent": True, "ip_range": "auto",
+         "shim": {"name": "routed-shm", "address": "auto"}},
+        {"name": "core", "driver": "bridge", "internal": True, "subnet": "172.31.252.0/24"},
+    ],
+    "containers": [
+        {"name": "r1", "command": SLEEP, "capabilities": ["NET_ADMIN"], "sysctls": {"net.ipv4.ip_forward": "1"},
+         "networks": [{"name": "lan", "ipv4_address": 254}, {"name": "core", "ipv4_address": 254}],
+         "post_start": [["/bin/sh", "-c", "ip route del default 2>/dev/null || true"]]},
+        {"name": "h1", "command": SLEEP, "capabilities": ["NET_ADMIN"], "networks": [{"name": "lan", "ipv4_address": 10}],
+         "post_start": [["ip", "route", "replace", "default", "via", "172.31.251.254"]]},
+        {"name": "h2", "command": SLEEP, "capabilities": ["NET_ADMIN"], "networks": [{"name": "core", "ipv4_address": 10}],
+         "post_start": [["ip", "route", "replace", "default", "via", "172.31.252.254"]]},
+        {"name": "h3", "command": SLEEP, "capabilities": ["NET_ADMIN"]},
+    ],
+    "wires": [{"a": "r1:p2p0", "b": "h3:p2p0", "a_address": "10.255.12.1/30", "b_address": "10.255.12.2/30", "mtu": 1500}],
+    "checks": {
+        "ping": [["h1", "r1"], ["h2", "r1"]],
+        "route": [{"from": "h1", "to": "h2", "via": "r1"}, {"from": "h1", "to": "h3", "via": "r1", "address": "10.255.12.2"}],
+    },
+}
+
+
+def routed(change=None):
+    topo = copy.deepcopy(ROUTED)
+    if change:
+        change(topo)
+    return topo
+
+
+def test_routed_lab_bridge_network_has_no_parent_shim_or_range():
+    part = plan(ROUTED, name="rt")["hosts"]["localhost"]
+    lan, core = part["networks"]
+    assert lan["driver"] == "macvlan" and lan["parent"] == "routed-nic" and lan["shim"]
+    assert core == dict(name="core", docker_name="rt-core", parent=None, create_parent=False, parent_peer=None,
+                        subnet="172.31.252.0/24", gateway="172.31.252.1", ip_range=None, aux_addresses={}, mode=None,
+                        labels={"labnet.lab": "rt"}, shim=None, driver="bridge", internal=True, subnet_v6=None,
+                        gateway_v6=None)
+
+
+def test_routed_lab_passes_runtime_options_through_as_given():
+    r1 = container(plan(ROUTED, name="rt"), "localhost", "rt-r1")
+    assert r1["capabilities"] == ["NET_ADMIN"]
+    assert r1["sysctls"] == {"net.ipv4.ip_forward": "1"}
+    assert r1["post_start"] == [["/bin/sh", "-c", "ip route del default 2>/dev/null || true"]]
+    assert r1["networks"] == [{"name": "rt-lan", "ipv4_address": "172.31.251.254"},
+                              {"name": "rt-core", "ipv4_address": "172.31.252.254"}]
+    assert "wait" not in r1 and "privileged" not in r1  # unset options stay the module's defaults
+
+
+def test_routed_lab_wires_checks_and_routers():
+    result = plan(ROUTED, name="rt")
+    assert result["hosts"]["localhost"]["wires"] == [
+        {"a": "rt-r1:p2p0", "b": "rt-h3:p2p0", "a_address": "10.255.12.1/30", "b_address": "10.255.12.2/30", "mtu": 1500}]
+    assert [w["a_container"] for w in result["wires"]] == ["r1"]
+    assert [c["name"] for c in result["containers"] if c["router"]] == ["r1"]
+    by_kind = {}
+    for check in result["checks"]:
+        by_kind.setdefault(check["kind"], []).append(check)
+    assert [(c["container"], c["address"], c["hop"]) for c in by_kind["route"]] == [
+        ("rt-h1", "172.31.252.10", "172.31.251.254"), ("rt-h1", "10.255.12.2", "172.31.251.254")]
+    assert by_kind["wire"][0]["wire"]["a"] == "rt-r1:p2p0"
+    assert [(c["container"], c["via"], c["address"]) for c in by_kind["wire_ping"]] == [("rt-r1", "p2p0", "10.255.12.2")]
+    # No shim ping over the bridge network: it has no shim.
+    assert {c["network"] for c in by_kind["host_ping"]} == {"lan"}
+
+
+def test_dual_stack_networks_and_mac_addresses():
+    def change(topo):
+        topo["networks"][1]["subnet_v6"] = "fd00:252::/64"
+        topo["containers"][2]["networks"][0].update(ipv6_address="fd00:252::10", mac_address="02:42:AC:1F:FC:0A")
+    result = plan(routed(change))
+    assert result["hosts"]["localhost"]["networks"][1]["subnet_v6"] == "fd00:252::/64"
+    h2 = container(result, "localhost", "labnet-h2")
+    assert h2["networks"][0] == {"name": "labnet-core", "ipv4_address": "172.31.252.10", "ipv6_address": "fd00:252::10",
+                                 "mac_address": "02:42:ac:1f:fc:0a"}
+
+
+def wire_to(**fields):
+    def change(topo):
+        topo["wires"][0].update(fields)
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (wire_to(b="h9:p2p0"), r"wires\[0\]\.b='h9:p2p0' names container 'h9', which is not a lab container \(h1, h2, h3, r1\)"),
+    (wire_to(b="h3:averyveryverylong0"), r"wires\[0\]\.b='h3:averyveryverylong0' names interface 'averyveryverylong0', which is "
+                                         r"not a valid interface name: it needs 1 to 15 characters"),
+    (lambda t: t["wires"].append({"a": "h1:p2p0", "b": "h3:p2p0"}), r"wires\[1\]\.b='h3:p2p0' is already wires\[0\]\.b"),
+    (wire_to(a="r1:eth1"), r"wires\[0\]\.a='r1:eth1': container 'r1' has Docker's eth0, eth1"),
+    (wire_to(a_address="10.255.12.0/30"), r"a_address='10.255.12.0/30' is the network address"),
+    (lambda t: t["networks"][1].update(driver="overlay"), r"network 'core': driver='overlay' is not a lab network driver"),
+    (lambda t: t["networks"][1].update(parent="eth1"), r"network 'core': parent='eth1' is for macvlan networks"),
+    (lambda t: t["networks"][1].update(subnet_v6="172.31.9.0/24"), r"subnet_v6='172.31.9.0/24' is not an IPv6 network"),
+    (lambda t: t["containers"][0].update(capabilities=["NET_WIZARD"]), r"container 'r1': capabilities: .*NET_WIZARD"),
+    (lambda t: t["containers"][0].update(sysctls={"kernel.panic": "1"}), r"container 'r1': sysctls: .*kernel\.panic"),
+    (lambda t: t["containers"][0].update(volumes=["data dir:/data"]), r"container 'r1': volumes: .*data dir"),
+    (lambda t: t["containers"][0].update(colour="red"), r"container 'r1': unknown option\(s\) colour"),
+    (lambda t: t["containers"][1]["networks"][0].update(mac_address="01:00:5e:00:00:01"),
+     r"container 'h1'\.networks\[0\]\.mac_address='01:00:5e:00:00:01': .*multicast"),
+    (lambda t: t["containers"][2]["networks"][0].update(ipv6_address="fd00::1"), r"ipv6_address=fd00::1: network 'core' has no subnet_v6"),
+    (lambda t: t["checks"].update(route=[{"from": "h1", "to": "h2"}]), r"checks\.route\[0\]=.* needs 'from', 'to' and 'via'"),
+])
+def test_routed_refusals(change, message):
+    with pytest.raises(LabPlanError, match=message):
+        plan(routed(change))
+
+
+def test_a_wire_across_hosts_is_refused():
+    def change(topo):
+        topo["networks"][0]["parent"] = "eth1"
+        topo["networks"][0]["create_parent"] = False
+        topo["containers"][3]["host"] = "h2"
+    with pytest.raises(LabPlanError, match=r"wires\[0\]: container 'r1' is on host h1 and 'h3' on host h2; a wire joins two containers on one host"):
+        plan(routed(change), hosts=("h1", "h2"))
+
+
+def test_a_bridge_network_on_two_hosts_is_refused():
+    with pytest.raises(LabPlanError, match=r"network 'core': a bridge network lives on one host"):
+        plan(routed(lambda t: t["networks"][1].update(hosts=["h1", "h2"])), hosts=("h1", "h2"))

@@ -21,7 +21,7 @@ from ansible_collections.labnet.docker.plugins.filter.lab_report import (
     lab_report_mermaid,
 )
 
-from .test_lab_plan import FLEET, TUTORIAL
+from .test_lab_plan import FLEET, ROUTED, TUTORIAL
 
 PING = dict(kind="ping", host="h1", name="ping a -> b", container="lab-a", address="10.0.0.2")
 HTTP = dict(kind="http", host="h1", name="http c -> http://www/", url="http://www/", expect="labnet box web")
@@ -158,3 +158,38 @@ def test_report_refuses_what_is_not_a_plan():
 def test_filter_names():
     names = {"lab_check_rows", "lab_check_table", "lab_check_markdown", "lab_report_dot", "lab_report_mermaid"}
     assert set(FilterModule().filters()) == names
+
+
+ROUTE = dict(kind="route", host="h1", name="route h1 -> h2 via r1", container="rt-h1", address="172.31.252.10",
+             hop="172.31.251.254", via="r1")
+WIRE = dict(kind="wire", host="h1", name="wire r1:p2p0--h3:p2p0 ends", wire={"a": "rt-r1:p2p0", "b": "rt-h3:p2p0"})
+TRACE = ("traceroute to 172.31.252.10 (172.31.252.10), 3 hops max, 46 byte packets\n"
+         " 1  172.31.251.254  0.061 ms  0.030 ms  0.025 ms\n 2  172.31.252.10  0.040 ms  0.034 ms  0.030 ms\n")
+
+
+@pytest.mark.parametrize("item, result, status, detail", [
+    (ROUTE, dict(rc=0, stdout=PING_OK + TRACE), "pass", "replied; hop 1 is 172.31.251.254 (r1)"),
+    (ROUTE, dict(rc=0, stdout=PING_OK + TRACE.replace(" 1  172.31.251.254", " 1  172.31.251.1")), "fail",
+     "replied, but hop 1 is 172.31.251.1, not the router 172.31.251.254 (r1)"),
+    (ROUTE, dict(rc=1, stdout="3 packets transmitted, 0 packets received"), "fail", "rc=1: 3 packets transmitted"),
+    (WIRE, dict(changed=False), "pass", "both ends as planned"),
+    (WIRE, dict(changed=True), "fail", "not as planned (missing, or other addresses or MTU)"),
+    (WIRE, dict(failed=True, msg="container rt-h3 is not running"), "fail", "container rt-h3 is not running"),
+    (dict(WIRE, kind="wire_ping"), dict(rc=0, stdout=PING_OK), "pass", "3 packets transmitted"),
+])
+def test_route_and_wire_rows(item, result, status, detail):
+    (row,) = rows(item, **result)
+    assert row["status"] == status and row["detail"].startswith(detail)
+
+
+def test_pictures_show_bridge_networks_wires_and_routers():
+    plan = lab_plan(copy.deepcopy(ROUTED), "rt", ["localhost"])
+    dot = lab_report_dot(plan)
+    for text in ("rt-core\\nbridge 172.31.252.0/24, internal", "shape=box3d", "router rt-r1",
+                 "ctr_rt_r1 -> ctr_rt_h3 [arrowhead=none, penwidth=3, color=darkgreen, label=\"wire\\np2p0 10.255.12.1/30 -- p2p0 10.255.12.2/30\"]"):
+        assert text in dot
+    assert "nic_localhost_None" not in dot  # a bridge network has no parent NIC
+    mermaid = lab_report_mermaid(plan)
+    assert 'ctr_rt_r1 ===|"wire<br/>p2p0 10.255.12.1/30 -- p2p0 10.255.12.2/30"| ctr_rt_h3' in mermaid
+    assert 'ctr_rt_r1{{"router rt-r1' in mermaid
+    assert "nic_localhost_None" not in mermaid
