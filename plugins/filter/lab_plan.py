@@ -401,43 +401,7 @@ class _Planner:
                     "%s: host=%r is not a lab host (%s). Fix the name or add the host to the inventory."
                     % (where, host, ", ".join(self.hosts))
                 )
-            attachments = []
-            for j, att in enumerate(ctr.get("networks") or []):
-                if isinstance(att, str):
-                    att = dict(name=att)
-                field = "%s.networks[%d]" % (where, j)
-                net_name = _name(field + ".name", att.get("name"), "network")
-                entry: dict[str, Any] = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
-                net = self.networks.get(net_name)
-                if net is not None:
-                    if host not in net["hosts"]:
-                        raise LabPlanError(
-                            "%s is on host %s, but network %r spans only %s. Add the host to the network or move the container."
-                            % (where, host, net_name, ", ".join(net["hosts"]))
-                        )
-                    wanted = att.get("ipv4_address", "auto")
-                    if wanted not in (None, "", "auto"):
-                        address = _address(field + ".ipv4_address", wanted, net["subnet"])
-                        if address == net["gateway"] or str(address) in net["aux"].values():
-                            raise LabPlanError(
-                                "%s.ipv4_address=%s is network %r's %s. Choose another address."
-                                % (field, address, net_name, "gateway" if address == net["gateway"] else "aux address")
-                            )
-                        owner = net["statics"].get(address)
-                        if owner:
-                            raise LabPlanError(
-                                "%s.ipv4_address=%s is already container %r's address on network %r. Give each container its own address."
-                                % (field, address, owner, net_name)
-                            )
-                        net["statics"][address] = name
-                        entry["address"] = address
-                elif att.get("ipv4_address") not in (None, "", "auto"):
-                    raise LabPlanError(
-                        "%s: network %r is not a lab network, so the lab cannot plan address %s on it. "
-                        "Define it under networks, or drop ipv4_address." % (field, net_name, att.get("ipv4_address"))
-                    )
-                entry.update(_attachment_extras(field, att, net))
-                attachments.append(entry)
+            attachments = [self.read_attachment(name, where, host, j, att) for j, att in enumerate(ctr.get("networks") or [])]
             command = ctr.get("command")
             self.containers[name] = dict(
                 name=name,
@@ -455,6 +419,44 @@ class _Planner:
                 labels=dict(ctr.get("labels") or {}),
                 runtime=_runtime_options(where, ctr),
             )
+
+    def read_attachment(self, name: str, where: str, host: str, j: int, att) -> dict:
+        """One entry of a container's ``networks``, with its planned static address."""
+        if isinstance(att, str):
+            att = dict(name=att)
+        field = "%s.networks[%d]" % (where, j)
+        net_name = _name(field + ".name", att.get("name"), "network")
+        entry: dict[str, Any] = dict(name=net_name, aliases=list(att.get("aliases") or []), address=None)
+        net = self.networks.get(net_name)
+        if net is not None:
+            if host not in net["hosts"]:
+                raise LabPlanError(
+                    "%s is on host %s, but network %r spans only %s. Add the host to the network or move the container."
+                    % (where, host, net_name, ", ".join(net["hosts"]))
+                )
+            wanted = att.get("ipv4_address", "auto")
+            if wanted not in (None, "", "auto"):
+                address = _address(field + ".ipv4_address", wanted, net["subnet"])
+                if address == net["gateway"] or str(address) in net["aux"].values():
+                    raise LabPlanError(
+                        "%s.ipv4_address=%s is network %r's %s. Choose another address."
+                        % (field, address, net_name, "gateway" if address == net["gateway"] else "aux address")
+                    )
+                owner = net["statics"].get(address)
+                if owner:
+                    raise LabPlanError(
+                        "%s.ipv4_address=%s is already container %r's address on network %r. Give each container its own address."
+                        % (field, address, owner, net_name)
+                    )
+                net["statics"][address] = name
+                entry["address"] = address
+        elif att.get("ipv4_address") not in (None, "", "auto"):
+            raise LabPlanError(
+                "%s: network %r is not a lab network, so the lab cannot plan address %s on it. "
+                "Define it under networks, or drop ipv4_address." % (field, net_name, att.get("ipv4_address"))
+            )
+        entry.update(_attachment_extras(field, att, net))
+        return entry
 
     # -- wires -------------------------------------------------------------------------------
     def read_wires(self) -> None:
