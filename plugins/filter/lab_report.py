@@ -251,10 +251,10 @@ def lab_report_dot(plan, rows=None) -> str:
         for ctr in [c for c in by_name.values() if c["host"] == host]:
             cid = _id("ctr", ctr["docker_name"])
             addrs = "\n".join("%s %s" % (n, a or "(engine)") for n, a in sorted(ctr["addresses"].items()))
+            router = bool(ctr.get("router"))
+            label = "%s%s\n%s\n%s" % ("router " if router else "", ctr["docker_name"], ctr["image"], addrs or "default bridge")
             out.append("    %s [shape=%s, style=filled, fillcolor=%s, label=%s];"
-                       % (cid, "box3d" if ctr.get("router") else "component", "gold" if ctr.get("router") else "palegreen",
-                          _q("%s%s\n%s\n%s" % ("router " if ctr.get("router") else "", ctr["docker_name"], ctr["image"],
-                                                addrs or "default bridge"))))
+                       % (cid, "box3d" if router else "component", "gold" if router else "palegreen", _q(label)))
             for port in ctr.get("published_ports") or []:
                 pid = _id("port", host, ctr["docker_name"], port)
                 out.append("    %s [shape=cds, style=filled, fillcolor=orange, label=%s];" % (pid, _q("publish " + port)))
