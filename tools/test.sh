@@ -92,6 +92,8 @@ run_integration() {
     banner "integration tests (real engine, netlink and iptables), $(on_core)"
     tools/ensure-engine.sh
     tools/build-box-image.sh
+    # The docker_engine_role target runs the role against a nested lab host from this image.
+    tools/build-labhost-image.sh
     local coll
     coll=$(tree)
     # needs/root and destructive targets: they make veth pairs, namespaces, networks and

@@ -29,7 +29,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "docker_engine_role: lab host $name"
-"$root/tools/build-labhost-image.sh"
+# The image is built ahead by tools/build-labhost-image.sh (tools/test.sh integration does it), from the
+# checkout: ansible-test's copy of the collection is no git checkout to build from.
+docker image inspect labnet/labhost:latest >/dev/null 2>&1 || {
+    echo "docker_engine_role: the lab-host image labnet/labhost:latest is missing: make it with tools/build-labhost-image.sh" >&2
+    exit 1
+}
 # What a nested Docker host needs (see molecule/labhosts-create.yml), without a network: the inner
 # engine's containers are not used here.
 docker run --detach --init --name "$name" --hostname labhost --network none \
