@@ -7,9 +7,6 @@
 # rolled back, with dockerd's own error; a decoy process called dockerd is never taken for the engine.
 set -euo pipefail
 cd "$(dirname "$0")"
-# The collection's root (ansible-test runs a copy of this folder from inside it, under tests/output/).
-root=$PWD
-while [ "$root" != / ] && [ ! -e "$root/galaxy.yml" ]; do root=$(dirname "$root"); done
 
 name=lbt$(( RANDOM % 90000 + 10000 ))-eng
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_NOCOLOR=1
