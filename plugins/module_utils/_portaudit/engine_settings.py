@@ -15,6 +15,8 @@ import json
 import os
 import re
 
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit.proc_sockets import socket_inodes
+
 DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json"
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 
@@ -190,19 +192,7 @@ def unix_socket_inodes(path: str, proc_root: str = "/proc") -> set[int]:
 
 def holds_socket(pid: int, inodes: set[int], proc_root: str = "/proc") -> bool:
     """Whether process ``pid`` has one of the socket ``inodes`` open."""
-    fd_dir = os.path.join(proc_root, str(pid), "fd")
-    try:
-        fds = os.listdir(fd_dir)
-    except OSError:
-        return False
-    for fd in fds:
-        try:
-            target = os.readlink(os.path.join(fd_dir, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:[") and int(target[8:-1]) in inodes:
-            return True
-    return False
+    return not inodes.isdisjoint(socket_inodes(proc_root, str(pid)))
 
 
 def serving_dockerd(docker_host: str, proc_root: str = "/proc") -> tuple[int, list[str]] | None:

@@ -111,7 +111,8 @@ def _netns_id(proc_root: str, pid: str) -> str | None:
         return None
 
 
-def _socket_inodes(proc_root: str, pid: str) -> list[int]:
+def socket_inodes(proc_root: str, pid: str) -> list[int]:
+    """The inodes of the sockets process ``pid`` has open (none when its fds cannot be read)."""
     fd_dir = os.path.join(proc_root, pid, "fd")
     inodes: list[int] = []
     try:
@@ -144,7 +145,7 @@ def read_processes(proc_root: str = "/proc", netns_id: str | None = None) -> lis
         if not raw:
             continue  # kernel threads, and processes that ended while we read
         argv = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
-        processes.append(dict(pid=int(pid), argv=argv, socket_inodes=_socket_inodes(proc_root, pid)))
+        processes.append(dict(pid=int(pid), argv=argv, socket_inodes=socket_inodes(proc_root, pid)))
     return processes
 
 
