@@ -228,7 +228,8 @@ class LabBench:
         state = os.path.join(self.out, tag)
         os.makedirs(state, exist_ok=True)
         # The role's defaults name Molecule's folder: outside Molecule, the state folder plays it.
-        names = dict(labhosts_state_dir=state, labhosts_scenario=self.run_id, molecule_ephemeral_directory=state)
+        names = dict(labhosts_state_dir=state, labhosts_scenario=self.run_id, molecule_ephemeral_directory=state,
+                     molecule_instance_config=os.path.join(state, "instance_config.yml"))
         platforms = dict(names, labhosts_platforms=[dict(name="labhost%d" % (k + 1), groups=["lab_hosts"]) for k in range(count)])
         env = self.env(dict(ANSIBLE_FORKS="5", ANSIBLE_PIPELINING="True"))
 
