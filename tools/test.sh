@@ -143,11 +143,15 @@ run_integration_lines() {
         tools/core-venv.sh "$line" >/dev/null
         logs+=("$build_root/integration-$line.log")
         LABNET_CORE=$line LABNET_SKIP_LEFTOVERS=1 "$repo/tools/test.sh" integration "$@" >"${logs[-1]}" 2>&1 &
-        pids+=($!)
-        if [ "${LABNET_CORES_SERIAL:-0}" = 1 ]; then wait "${pids[-1]}" || rc=1; fi
+        if [ "${LABNET_CORES_SERIAL:-0}" = 1 ]; then
+            wait $! || rc=1
+            pids+=(done)
+        else
+            pids+=($!)
+        fi
     done
     for i in "${!pids[@]}"; do
-        wait "${pids[$i]}" 2>/dev/null || rc=1
+        [ "${pids[$i]}" = done ] || wait "${pids[$i]}" || rc=1
         cat "${logs[$i]}"
     done
     banner "integration on ansible-core $(edge_lines | xargs | sed 's/ / and /'): $((SECONDS - start)) s"
