@@ -260,16 +260,35 @@ def cleanup(run_id: str) -> dict:
     """Remove everything the run made: containers, networks, links. Safe to call twice."""
     if len(PREFIX) < 3 or not run_id.startswith(PREFIX) or len(run_id) < len(PREFIX) + 2:
         raise ValueError("refusing to clean up %r: not a bench run id (prefix %s)" % (run_id, PREFIX))
-    done = dict(containers=0, networks=0, links=[], cgroups=0, lab_records=0)
+    done = dict(containers=0, networks=0, links=[], cgroups=0, lab_records=0, volumes=0)
+    labhosts = labhosts_prefix(run_id)
     try:
         cli = client()
-        done["containers"] = remove_containers(cli, run_id)
-        done["networks"] = remove_networks(cli, run_id)
+        done["containers"] = remove_containers(cli, run_id) + remove_containers(cli, labhosts)
+        done["networks"] = remove_networks(cli, run_id) + remove_networks(cli, labhosts)
+        done["volumes"] = remove_volumes(cli, labhosts)
     finally:
         done["links"] = remove_links(run_id)
-        done["cgroups"] = remove_cgroups(run_id)
+        done["cgroups"] = remove_cgroups(run_id) + remove_cgroups(labhosts)
         done["lab_records"] = remove_lab_records(run_id)
     return done
+
+
+def labhosts_prefix(run_id: str) -> str:
+    """The names that the labhosts role gives the lab hosts of the lab section (scenario = run id)."""
+    return "lbt-mol-%s-" % run_id[:9]
+
+
+def remove_volumes(cli: docker.DockerClient, prefix: str) -> int:
+    n = 0
+    for vol in (cli.api.volumes().get("Volumes") or []):
+        if vol["Name"].startswith(prefix):
+            try:
+                cli.api.remove_volume(vol["Name"], force=True)
+                n += 1
+            except docker.errors.APIError:
+                pass
+    return n
 
 
 def remove_lab_records(prefix: str) -> int:
