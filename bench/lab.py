@@ -286,7 +286,7 @@ class LabBench:
                     tasks = re.findall(r"^(.+?) -+ (\d+\.\d+)s$", out, re.M)
                     total = sum(float(t) for _n, t in tasks)
                     top = sorted(tasks, key=lambda t: -float(t[1]))[:6]
-                    lines.append("- %s %s: %.2f s wall, %d tasks %.2f s, outside tasks %.2f s; slowest: %s"
+                    lines.append("- %s %s: %.2f s wall, its %d slowest tasks %.2f s, the rest (start-up, other tasks) %.2f s; slowest: %s"
                                  % (book, phase, secs, len(tasks), total, secs - total,
                                     ", ".join("%s %ss" % (n.strip(), t) for n, t in top)))
         finally:
