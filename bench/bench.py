@@ -10,7 +10,7 @@ bench/out/table.md. Times are wall-clock seconds of what a user waits for (the w
 ansible-playbook, the shell loop, the SDK script); ratios are what the project claims.
 
 Environment: BENCH_QUICK=1 (N = 10 only, one repeat, no warm-up: a smoke test),
-BENCH_COUNTS=10,20,50, BENCH_REPEATS=3, BENCH_PARALLEL=4, BENCH_SECTIONS=deploy,audit,scale,
+BENCH_COUNTS=10,20,50, BENCH_REPEATS=3, BENCH_PARALLEL=4, BENCH_SECTIONS=deploy,audit,scale,lab,
 BENCH_WAYS=labnet,community,cli,sdk, BENCH_RUN_ID (set by tools/bench.sh, which also cleans up).
 """
 
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 
+import lab
 import lablib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,7 +38,7 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 COUNTS = [int(x) for x in os.environ.get("BENCH_COUNTS", "10" if QUICK else "10,20,50").split(",")]
 REPEATS = int(os.environ.get("BENCH_REPEATS", "1" if QUICK else "3"))
 PARALLEL = int(os.environ.get("BENCH_PARALLEL", "4"))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "deploy,audit,scale").split(",")
+SECTIONS = os.environ.get("BENCH_SECTIONS", "deploy,audit,scale,lab").split(",")
 WARMUP = os.environ.get("BENCH_WARMUP", "0" if QUICK else "1") == "1"
 RATIO_N = 20
 PROFILE = os.environ.get("BENCH_PROFILE", "0" if QUICK else "1") == "1"
@@ -314,9 +315,15 @@ def ratio_lines(records: list) -> list[str]:
     floor = med(records, section="deploy", n=RATIO_N, way="sdk", phase="fresh")[0]
     theirs = med(records, section="deploy", n=RATIO_N, way="community", phase="fresh")[0]
     theirs_rr = med(records, section="deploy", n=RATIO_N, way="community", phase="rerun")[0]
-    return ["vs_sdk_floor=%s" % ratio(ours, floor),
-            "community_docker_over_ours=%s" % ratio(theirs, ours),
-            "rerun_community_docker_over_ours=%s" % ratio(theirs_rr, ours_rr)]
+    lines = []
+    if any(r["section"] == "deploy" for r in records):
+        lines += ["vs_sdk_floor=%s" % ratio(ours, floor),
+                  "community_docker_over_ours=%s" % ratio(theirs, ours),
+                  "rerun_community_docker_over_ours=%s" % ratio(theirs_rr, ours_rr)]
+    lines += lab.ratio_lines(records)
+    if any(r["section"] == "lab" and r["way"].startswith("labhosts") for r in records):
+        lines += lab.labhosts_ratio_lines(records)
+    return lines
 
 
 def goal_lines(records: list) -> list[str]:
@@ -369,6 +376,9 @@ def main() -> int:
         if "scale" in SECTIONS:
             import scale  # pylint: disable=import-outside-toplevel
             extra_tables += scale.run(run_id, records, collections_path(), quick=QUICK, log=log)
+        if "lab" in SECTIONS:
+            extra_tables += lab.run(run_id, records, collections_path(), OUT, log=log, repeats=max(REPEATS, 1 if QUICK else 3),
+                                    profile=PROFILE, labhosts=os.environ.get("BENCH_SCALE", "0" if QUICK else "1") == "1")
     except KeyboardInterrupt:
         # Ctrl-C: clean up, then print what was measured so far.
         interrupted = True

@@ -5,8 +5,8 @@
 """Shared pieces of the benchmarks: the lab's names, its veth lab NIC, the spec every way reads,
 the check that a way built the lab it was asked for, and the teardown.
 
-Everything a run makes is named ``<run_id>...`` (``lbtb`` plus a random part) and labelled
-``labnet.bench=<run_id>``; :func:`cleanup` removes exactly that and nothing else.
+Everything a run makes is named ``<run_id>...`` (``lbtb``, or ``BENCH_PREFIX``, plus a random part)
+and labelled ``labnet.bench=<run_id>``; :func:`cleanup` removes exactly that and nothing else.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ BENCH_LABEL = "labnet.bench"
 IMAGE = os.environ.get("LABNET_BOX_IMAGE", "labnet/box:latest")
 COMMAND = ["/bin/labnet-web"]
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The names' prefix: lbtb, which the test suites' leftover check (tools/leftovers.sh, prefix lbt) also
+# finds; another (BENCH_PREFIX) keeps a bench beside running tests out of their check.
+PREFIX = os.environ.get("BENCH_PREFIX", "lbtb")
+LAB_STATE_DIR = "/var/lib/labnet-lab"
 VENV_BIN = os.path.dirname(sys.executable)
 
 
@@ -35,7 +39,7 @@ def fmt(value, pattern: str = "%.2f", missing: str = "n/a") -> str:
 
 
 def new_run_id() -> str:
-    return "lbtb%04x" % random.randrange(0x10000)
+    return "%s%04x" % (PREFIX, random.randrange(0x10000))
 
 
 def client() -> docker.DockerClient:
@@ -254,14 +258,43 @@ def remove_cgroups(run_id: str, root: str = "/sys/fs/cgroup") -> int:
 
 def cleanup(run_id: str) -> dict:
     """Remove everything the run made: containers, networks, links. Safe to call twice."""
-    if not run_id.startswith("lbtb") or len(run_id) < 6:
-        raise ValueError("refusing to clean up %r: not a bench run id" % run_id)
-    done = dict(containers=0, networks=0, links=[], cgroups=0)
+    if len(PREFIX) < 3 or not run_id.startswith(PREFIX) or len(run_id) < len(PREFIX) + 2:
+        raise ValueError("refusing to clean up %r: not a bench run id (prefix %s)" % (run_id, PREFIX))
+    done = dict(containers=0, networks=0, links=[], cgroups=0, lab_records=0, volumes=0)
+    labhosts = labhosts_prefix(run_id)
     try:
         cli = client()
-        done["containers"] = remove_containers(cli, run_id)
-        done["networks"] = remove_networks(cli, run_id)
+        done["containers"] = remove_containers(cli, run_id) + remove_containers(cli, labhosts)
+        done["networks"] = remove_networks(cli, run_id) + remove_networks(cli, labhosts)
+        done["volumes"] = remove_volumes(cli, labhosts)
     finally:
         done["links"] = remove_links(run_id)
-        done["cgroups"] = remove_cgroups(run_id)
+        done["cgroups"] = remove_cgroups(run_id) + remove_cgroups(labhosts)
+        done["lab_records"] = remove_lab_records(run_id)
     return done
+
+
+def labhosts_prefix(run_id: str) -> str:
+    """The names that the labhosts role gives the lab hosts of the lab section (scenario = run id)."""
+    return "lbt-mol-%s-" % run_id[:9]
+
+
+def remove_volumes(cli: docker.DockerClient, prefix: str) -> int:
+    n = 0
+    for vol in (cli.api.volumes().get("Volumes") or []):
+        if vol["Name"].startswith(prefix):
+            try:
+                cli.api.remove_volume(vol["Name"], force=True)
+                n += 1
+            except docker.errors.APIError:
+                pass
+    return n
+
+
+def remove_lab_records(prefix: str) -> int:
+    """The lab role's records of the labs named ``prefix...`` (the lab section's)."""
+    paths = [os.path.join(LAB_STATE_DIR, f) for f in (os.listdir(LAB_STATE_DIR) if os.path.isdir(LAB_STATE_DIR) else [])
+             if f.startswith(prefix) and f.endswith(".json")]
+    for path in paths:
+        os.remove(path)
+    return len(paths)

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # make test and its parts.
-# Usage: tools/test.sh [all|unit|static|cores|build|sanity|lint|release|integration|molecule|example] [TARGET...]
+# Usage: tools/test.sh [all|unit|static|cores|build|sanity|lint|release|integration|integration-lines|molecule|
+#                      molecule-lines|example] [TARGET...]
 # Every suite runs against its own copy of the collection at <tmp>/ansible_collections/labnet/docker
 # (tools/collection-tree.sh), removed at exit.
 # "all" runs the suites in order, stops at the first that fails, and counts the suites it ran.
 # LABNET_CORE=2.NN runs a suite on that ansible-core line (its venv from tools/core-venv.sh) instead
-# of the project's .venv; "cores" runs unit and sanity on every line in tools/core/.
+# of the project's .venv (integration and molecule too: ansible-playbook and ansible-test come from
+# that venv); "cores" runs unit and sanity on every line in tools/core/.
+# "all" runs the integration targets and the default Molecule scenario on the oldest and the newest
+# line (the two lines' integration passes side by side; LABNET_CORES_SERIAL=1: one after the other),
+# the other scenarios on .venv's line, and ends with the ansible-core each suite ran on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -98,9 +103,70 @@ run_integration() {
     coll=$(tree)
     # needs/root and destructive targets: they make veth pairs, namespaces, networks and
     # containers under a random prefix and remove them again.
+    local rc=0
     (cd "$coll" && ansible-test integration --local --python "$pyver" --color no \
-        --allow-destructive --allow-root "$@")
+        --allow-destructive --allow-root "$@") || rc=$?
+    target_times "$coll"
+    [ "$rc" -eq 0 ] || return "$rc"
+    # A pass beside another (run_integration_lines) leaves the check to the caller, after both.
+    [ "${LABNET_SKIP_LEFTOVERS:-0}" = 1 ] || tools/leftovers.sh
+}
+
+# target_times COLL: each target's run time, from the data file ansible-test writes.
+target_times() {
+    local data
+    data=$(ls -t "$1"/tests/output/data/integration-*.json 2>/dev/null | head -n1) || true
+    [ -n "$data" ] || return 0
+    "$python" - "$data" "$(on_core)" <<'PY'
+import json, sys
+targets = json.load(open(sys.argv[1]))["targets"]
+print("integration target times, %s:" % sys.argv[2])
+for name, t in targets.items():
+    print("  %-28s %5d s" % (name, t["run_time_seconds"]))
+print("  %-28s %5d s" % ("total", sum(t["run_time_seconds"] for t in targets.values())))
+PY
+}
+
+# The oldest and the newest ansible-core line (tools/core/).
+edge_lines() { tools/core-venv.sh --lines | sed -n '1p;$p' | uniq; }
+
+# The integration targets on the oldest and the newest line, side by side: every target names what it
+# makes with a random lbt prefix (random subnets and ports too) and audits only its own containers, so
+# two passes share the engine as two users would. Each pass has its own copy of the collection and its
+# own log; the leftovers are checked once both are done. LABNET_CORES_SERIAL=1: one after the other.
+run_integration_lines() {
+    local line logs=() pids=() rc=0 i start=$SECONDS
+    tools/ensure-engine.sh
+    tools/build-box-image.sh
+    tools/build-labhost-image.sh
+    for line in $(edge_lines); do
+        tools/core-venv.sh "$line" >/dev/null
+        logs+=("$build_root/integration-$line.log")
+        LABNET_CORE=$line LABNET_SKIP_LEFTOVERS=1 "$repo/tools/test.sh" integration "$@" >"${logs[-1]}" 2>&1 &
+        if [ "${LABNET_CORES_SERIAL:-0}" = 1 ]; then
+            wait $! || rc=1
+            pids+=(done)
+        else
+            pids+=($!)
+        fi
+    done
+    for i in "${!pids[@]}"; do
+        [ "${pids[$i]}" = done ] || wait "${pids[$i]}" || rc=1
+        cat "${logs[$i]}"
+    done
+    banner "integration on ansible-core $(edge_lines | xargs | sed 's/ / and /'): $((SECONDS - start)) s"
+    [ "$rc" -eq 0 ] || { echo "integration failed on at least one ansible-core line (logs above)" >&2; return 1; }
     tools/leftovers.sh
+}
+
+# The default scenario on the oldest and the newest line, the other scenarios on .venv's line.
+run_molecule_lines() {
+    local line others=()
+    for line in $(edge_lines); do
+        LABNET_CORE=$line "$repo/tools/test.sh" molecule default
+    done
+    mapfile -t others < <(cd molecule && ls -d */ | tr -d / | grep -vx default)
+    [ ${#others[@]} -eq 0 ] || run_molecule "${others[@]}"
 }
 
 run_molecule() {
@@ -108,7 +174,7 @@ run_molecule() {
         banner "molecule: no scenarios yet"
         return 0
     fi
-    banner "molecule scenarios"
+    banner "molecule scenarios, $(on_core)"
     tools/ensure-engine.sh
     tools/build-labhost-image.sh
     local coll
@@ -116,7 +182,7 @@ run_molecule() {
     local scenarios=("$@")
     [ ${#scenarios[@]} -gt 0 ] || mapfile -t scenarios < <(cd molecule && ls -d */ | tr -d / )
     for s in "${scenarios[@]}"; do
-        banner "molecule test -s $s"
+        banner "molecule test -s $s, $(on_core)"
         # Molecule names its state folder after the project folder ("docker"): give each run its own.
         (cd "$coll" && ANSIBLE_COLLECTIONS_PATH="$build_root" MOLECULE_EPHEMERAL_DIRECTORY="$build_root/molecule-$s" \
             molecule test -s "$s")
@@ -232,7 +298,9 @@ case "$suite" in
     unit) run_unit "$@" ;;
     sanity) run_sanity "$@" ;;
     integration) run_integration "$@" ;;
+    integration-lines) run_integration_lines "$@" ;;
     molecule) run_molecule "$@" ;;
+    molecule-lines) run_molecule_lines ;;
     example) run_example ;;
     build) run_build ;;
     lint) run_lint ;;
@@ -242,13 +310,28 @@ case "$suite" in
     all)
         # set -e stops at the first failing suite, so every suite counted here has passed.
         # "cores" runs the unit tests and sanity on every supported ansible-core line.
+        # Integration and the default scenario on the oldest and the newest ansible-core line.
         passed=0
-        for each_suite in unit static cores build lint release integration molecule example; do
+        declare -A took=()
+        edges=$(edge_lines | xargs | sed 's/ / and /')
+        for each_suite in unit static cores build lint release integration_lines molecule_lines example; do
+            start=$SECONDS
             "run_$each_suite"
             passed=$((passed + 1))
+            took[$each_suite]=$((SECONDS - start))
         done
-        banner "all suites passed"
+        banner "all suites passed: the ansible-core each ran on"
+        printf '%-12s %6s s  %s\n' \
+            unit "${took[unit]}" "$(on_core)" \
+            static "${took[static]}" "ruff and mypy" \
+            cores "${took[cores]}" "unit and sanity on ansible-core $(tools/core-venv.sh --lines | xargs)" \
+            build "${took[build]}" "$(on_core)" \
+            lint "${took[lint]}" "ansible-lint" \
+            release "${took[release]}" "antsibull-changelog and antsibull-docs" \
+            integration "${took[integration_lines]}" "ansible-core $edges, side by side" \
+            molecule "${took[molecule_lines]}" "default on ansible-core $edges; the others on $(on_core)" \
+            example "${took[example]}" "$(on_core)"
         echo "suites: $passed passed, 0 failed"
         ;;
-    *) echo "unknown suite: $suite (all, unit, static, cores, build, sanity, lint, release, integration, molecule, example)" >&2; exit 2 ;;
+    *) echo "unknown suite: $suite (all, unit, static, cores, build, sanity, lint, release, integration, integration-lines, molecule, molecule-lines, example)" >&2; exit 2 ;;
 esac
