@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 
+from ansible_collections.labnet.docker.plugins.module_utils._portaudit import nat_rules
 from ansible_collections.labnet.docker.plugins.modules import port_forward_info
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
 
@@ -71,6 +72,9 @@ class Host:
             return "/usr/sbin/%s" % name if name in commands else None
 
         monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+        # The simulated host has the legacy nat and filter tables (the machine running the tests
+        # may not have ip_tables loaded at all).
+        monkeypatch.setattr(nat_rules, "legacy_tables", lambda proc_root="/proc", family=4: {"nat", "filter"})
         monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", get_bin_path)
         monkeypatch.setattr(basic.AnsibleModule, "warn", lambda module, msg: host.warnings.append(msg))
         monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._docker.client.make_docker_client",
