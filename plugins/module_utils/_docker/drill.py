@@ -77,7 +77,7 @@ class DrillError(ValueError):
 
 def parse_requests(items: list[str]) -> list[tuple[str, str | None]]:
     """``fault`` or ``fault:target`` entries, validated, as ``(fault, target or None)``."""
-    requests = []
+    requests: list[tuple[str, str | None]] = []
     for item in items:
         fault, _sep, target = str(item).partition(":")
         if fault not in FAULTS:
