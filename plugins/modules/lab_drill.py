@@ -20,8 +20,9 @@ description:
     container that links to it, so that one's C(/etc/hosts) entry is stale; the module picks and records it, and
     returns it in RV(recreate) for the caller to recreate), V(shim_route_deleted) (a route of a host shim) and
     V(parent_down) (a lab NIC is taken down)."
-  - Only what the snapshot of the lab lists is ever touched: the lab's labelled containers, their published ports'
-    proxies and DNAT rules, and the NICs and shims the caller names. At most one fault is put on each container.
+  - "Only what the snapshot of the lab lists is ever touched: the lab's labelled containers, the proxies and DNAT
+    rules of their published ports, and the NICs and shims the caller names. At most one fault is put on each
+    container."
   - With O(state=inspected), reports each recorded fault as still there or repaired (RV(checks), one row per fault in
     the format of the lab role's verify table). With O(state=undone), reverts the recorded faults that are still
     there, and only those, and removes the record.
