@@ -55,7 +55,8 @@ def container_snapshot(inspect: dict) -> dict:
 def read_containers(client, lab_name: str) -> list[dict]:
     """The lab's containers (by its label), inspected."""
     summaries = client.api.containers(all=True, filters={"label": "%s=%s" % (LAB_LABEL, lab_name)})
-    return [container_snapshot(client.api.inspect_container(s["Id"])) for s in summaries]
+    found = [container_snapshot(client.api.inspect_container(s["Id"])) for s in summaries]
+    return sorted(found, key=lambda c: c["name"])  # by name, so that a seed picks the same targets every time
 
 
 RTPROT_KERNEL = 2
@@ -75,7 +76,7 @@ def shim_routes(ipr, index: int) -> list[dict]:
         if msg["proto"] == RTPROT_KERNEL or dst is None or msg.get_attr("RTA_OIF") != index:
             continue
         routes.append(dict(dst="%s/%s" % (dst, msg["dst_len"]), protocol=msg["proto"]))
-    return routes
+    return sorted(routes, key=lambda r: r["dst"])
 
 
 def read_links(parents: list[str], shims: list[str]) -> tuple[dict, dict]:
