@@ -252,8 +252,9 @@ def run(module: AnsibleModule) -> dict:
     after = snapshot(module, client) if result["changed"] and not module.check_mode and p["state"] == "injected" else lab
     faults = [dict(f, broken=drill.still_broken(after, f)) for f in record["faults"]]
     rows = drill.check_rows(after, record["faults"], "") if p["state"] != "undone" else []
-    return dict(result, faults=faults, checks=rows, seed=record.get("seed"), task="\n".join(f["task"] for f in faults),
-                recreate=result.get("recreate", []), converge=result.get("converge", False))
+    return dict(changed=result["changed"], faults=faults, checks=rows, seed=record.get("seed"),
+                task="\n".join(f["task"] for f in faults), recreate=result.get("recreate", []),
+                converge=result.get("converge", False))
 
 
 def main() -> None:
