@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test unit static sanity lint integration molecule build release lab verify destroy adopt bench clean
+.PHONY: help setup test unit static sanity lint integration molecule build release lab verify destroy adopt drill bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ destroy: setup ## Remove everything the lab (LAB=...) made
 
 adopt: setup ## Read a lab typed by hand into lab-topology.yml: CONTAINERS="a b" and/or LABEL=key=value (LAB_NAME=, OUTPUT=)
 	@tools/lab.sh adopt
+
+drill: setup ## Break the deployed lab for a learner: FAULTS="proxy_killed container_stopped:beta" or SEED=n [COUNT=n]; UNDO=1 reverts it
+	@LAB="$(LAB)" tools/lab.sh drill
 
 bench: setup ## Benchmarks: ratios against the alternatives, measured in the same run
 	@tools/bench.sh

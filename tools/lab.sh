@@ -4,6 +4,8 @@
 #   deploy   deploy the lab (default: the tutorial's lab on this host), verify it, print the report's path
 #   verify   run the checks again and rewrite the report
 #   destroy  remove everything the lab made
+#   drill    break the deployed lab for a learner (FAULTS="proxy_killed container_stopped:beta", or SEED=n and
+#            COUNT=n faults at random), print the learner's task; UNDO=1 reverts exactly what the drill broke
 #   adopt    read a lab typed by hand into a topology file (CONTAINERS="a b", LABEL=key=value,
 #            NETWORKS="n", LAB_NAME=prefix, OUTPUT=lab-topology.yml); changes nothing
 # Environment: LABNET_INVENTORY (default inventories/localhost.yml), LABNET_REPORT_DIR (default lab-report/),
@@ -73,8 +75,21 @@ print(json.dumps(dict(adopt_containers=os.environ["ADOPT_CONTAINERS"].split(), a
         play adopt -e "$vars" "$@"
         echo "lab: topology written to $output; deploy it with: ansible-playbook -i $inventory playbooks/deploy.yml -e @$output"
         ;;
+    drill)
+        vars=$(DRILL_FAULTS=${FAULTS:-} DRILL_SEED=${SEED:-} DRILL_COUNT=${COUNT:-1} DRILL_UNDO=${UNDO:-} \
+            "$repo/.venv/bin/python" -c '
+import json, os
+print(json.dumps(dict(lab_drill_faults=os.environ["DRILL_FAULTS"].split(), lab_drill_seed=os.environ["DRILL_SEED"],
+                      lab_drill_count=int(os.environ["DRILL_COUNT"]), lab_drill_undo=os.environ["DRILL_UNDO"] not in ("", "0"))))')
+        play drill -e "$vars" "$@"
+        if [ -z "${UNDO:-}" ] || [ "${UNDO:-}" = 0 ]; then
+            echo "lab: drill injected. 'make verify${LAB:+ LAB=$LAB}' grades the repair, 'make drill UNDO=1${LAB:+ LAB=$LAB}' reverts it."
+        else
+            echo "lab: drill undone."
+        fi
+        ;;
     *)
-        echo "usage: tools/lab.sh deploy|verify|destroy|adopt [ansible-playbook args]" >&2
+        echo "usage: tools/lab.sh deploy|verify|destroy|adopt|drill [ansible-playbook args]" >&2
         exit 2
         ;;
 esac
