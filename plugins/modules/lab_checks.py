@@ -172,7 +172,7 @@ rows:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import DOCKER_COMMON_ARGUMENT_SPEC, docker_client
-from ansible_collections.labnet.docker.plugins.module_utils._labcheck.commands import check_problems
+from ansible_collections.labnet.docker.plugins.module_utils._labcheck.commands import check_problems, option_problems
 from ansible_collections.labnet.docker.plugins.module_utils._labcheck.diagnosis import first_broken_hop
 from ansible_collections.labnet.docker.plugins.module_utils._labcheck.facts import FactReader, read_facts
 from ansible_collections.labnet.docker.plugins.module_utils._labcheck.rows import is_failure, result_rows
@@ -181,7 +181,8 @@ from ansible_collections.labnet.docker.plugins.module_utils._labcheck.runner imp
 
 def run(module) -> dict:
     params = module.params
-    problems = check_problems(params["checks"])
+    problems = option_problems(params["check_timeout"], params["ping_count"], params["ping_interval"])
+    problems += check_problems(params["checks"])
     if problems:
         module.fail_json(msg="Bad checks, nothing was run: " + " | ".join(problems))
     api = docker_client(module).api

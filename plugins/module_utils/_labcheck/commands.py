@@ -71,6 +71,13 @@ def check_mode_result(check: dict) -> dict:
                 skip_reason="Conditional result was False")
 
 
+def option_problems(check_timeout: int, count: int, interval: float) -> list[str]:
+    """The timing options: each must be positive."""
+    given = (("check_timeout", check_timeout, "seconds, such as 5"), ("ping_count", count, "requests, such as 3"),
+             ("ping_interval", interval, "seconds, such as 0.2"))
+    return ["%s=%r must be more than 0 (%s)" % (name, value, hint) for name, value, hint in given if value <= 0]
+
+
 def check_problems(checks: list) -> list[str]:
     """What is wrong with the checks given, before anything runs: each names the field and the fix."""
     problems = []
