@@ -11,8 +11,8 @@ module: lab_checks
 short_description: Run a lab host's checks side by side, and name the first broken hop of each that fails
 version_added: 0.1.0
 description:
-  - Runs the checks that M(labnet.docker.lab_plan) plans for one host (the P(labnet.docker.lab_plan#filter) filter's
-    C(checks), selected by C(host)) all at once, each in its own thread, and returns one result per check.
+  - Runs the checks that the P(labnet.docker.lab_plan#filter) filter plans for one host (its C(checks), selected by
+    C(host)) all at once, each in its own thread, and returns one result per check.
   - "Kinds: V(ping) and V(wire_ping) (busybox C(ping) inside the source container, through the Engine API's exec),
     V(route) (a ping, then C(traceroute): hop 1 must be the router), V(http) (C(wget) inside the client, by a name
     that its C(/etc/hosts) must hold), V(host_ping) (the host's C(ping) bound to the shim with C(-I)) and V(port)
