@@ -54,8 +54,10 @@ options:
     required: true
   containers:
     description:
-      - The lab's container names mapped to their Docker names (the plan's C(containers), C(name) to C(docker_name)).
-      - Used to find a check's target, router and link target for the diagnosis.
+      - The lab's container names mapped to their Docker names (the plan's C(containers), C(name) to C(docker_name)),
+        of the containers on this host's engine.
+      - Used to find a check's target and router for the diagnosis. A target left out (on another host) is not
+        judged: only the hops this host can see are.
     type: dict
     default: {}
   networks:
@@ -97,7 +99,7 @@ EXAMPLES = r"""
 - name: Run this host's lab checks together
   labnet.docker.lab_checks:
     checks: "{{ lab_plan.checks | selectattr('host', 'equalto', inventory_hostname) | list }}"
-    containers: "{{ lab_plan.containers | items2dict(key_name='name', value_name='docker_name') }}"
+    containers: "{{ lab_plan.containers | selectattr('host', 'equalto', inventory_hostname) | items2dict(key_name='name', value_name='docker_name') }}"
     networks: "{{ lab_plan.hosts[inventory_hostname].networks | items2dict(key_name='name', value_name='docker_name') }}"
   register: lab_checks_run
 

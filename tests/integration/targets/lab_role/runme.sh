@@ -111,7 +111,7 @@ assert all(r["diagnosis"] for r in doc["rows"] if r["status"] == "fail"), "a fai
 PY
 }
 results_agree 0 || { cat "$log"; echo "FAILED: checks.json, checks.xml and the table disagree" >&2; exit 1; }
-echo "ok: checks.json and checks.xml ($(grep -c '<testcase' "$report/checks.xml") test cases) agree with the table"
+echo "ok: checks.json and checks.xml ($(grep -o '<testcase ' "$report/checks.xml" | wc -l) test cases) agree with the table"
 
 # A fault: someone turns promiscuous mode off and takes a container away. Deploy heals both.
 ip link set dev "$name-nic" promisc off
