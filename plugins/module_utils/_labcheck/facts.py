@@ -156,4 +156,3 @@ def read_facts(reader: FactReader, check: dict, names: dict) -> None:
         reader.container(target)
     if check.get("kind") == "port":
         reader.port(check.get("port"))
-
