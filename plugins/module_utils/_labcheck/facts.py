@@ -22,9 +22,6 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
 from ansible_collections.labnet.docker.plugins.module_utils._labcheck.diagnosis import Facts
 from ansible_collections.labnet.docker.plugins.module_utils._portaudit.proc_sockets import read_proc
 
-# Netlink and /proc reads that fail leave the fact out (a named tuple: pylint reads it as exceptions).
-HOST_READ_ERRORS = (NetlinkError, OSError)
-
 
 def container_facts(inspect: dict) -> dict:
     """State, addresses by network and link aliases of a container, from its inspection."""
@@ -33,7 +30,7 @@ def container_facts(inspect: dict) -> dict:
     networks = (inspect.get("NetworkSettings") or {}).get("Networks") or {}
     links = {}
     for link in (inspect.get("HostConfig") or {}).get("Links") or []:
-        target, _, alias = link.partition(":")
+        target, alias = (link.split(":", 1) + [""])[:2]
         links[alias.rsplit("/", 1)[-1]] = target.lstrip("/")
     return dict(state=status, addresses={name: (net or {}).get("IPAddress") or None for name, net in networks.items()},
                 links=links)
@@ -105,7 +102,7 @@ class FactReader:
                     return
                 summary = link_summary(ipr.get_links(indexes[0])[0])
                 addresses = [a.get_attr("IFA_ADDRESS") for a in ipr.get_addr(index=indexes[0])]
-        except HOST_READ_ERRORS:
+        except (OSError, NetlinkError):  # the fact is left out
             return
         self.facts["links"][ifname] = dict(exists=True, up=summary["up"], promisc=summary["promisc"], addresses=addresses)
 
@@ -118,7 +115,7 @@ class FactReader:
                 oif = found[0].get_attr("RTA_OIF") if found else None
                 links = ipr.get_links(oif) if oif else []
                 self.facts["routes"][address] = links[0].get_attr("IFLA_IFNAME") if links else ""
-        except HOST_READ_ERRORS:
+        except (OSError, NetlinkError):  # the fact is left out
             return
 
     def hosts_entry(self, container: str | None, name: str | None) -> None:
