@@ -57,7 +57,7 @@ options:
       - The lab's container names mapped to their Docker names (the plan's C(containers), C(name) to C(docker_name)),
         of the containers on this host's engine.
       - Used to find a check's target and router for the diagnosis. A target left out (on another host) is not
-        judged: only the hops this host can see are.
+        judged; only the hops that this host can see are.
     type: dict
     default: {}
   networks:
