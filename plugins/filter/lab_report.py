@@ -11,97 +11,50 @@ Pure functions over plain data: a plan from ``labnet.docker.lab_plan`` and the r
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.link_order import parse_link
+from ansible_collections.labnet.docker.plugins.module_utils._labcheck.diagnosis import binding_diagnosis
+from ansible_collections.labnet.docker.plugins.module_utils._labcheck.rows import (
+    FAIL,
+    PASS,
+    READERS,
+    WARN,
+    not_run_rows,
+    result_rows,
+    row,
+)
 
-PASS = "pass"
-FAIL = "fail"
-WARN = "warn"
 KINDS = ("ping", "host_ping", "http", "port", "port_forward", "route", "wire", "wire_ping")
-HOP = re.compile(r"^\s*1\s+(\S+)")
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def _failure_text(result: dict) -> str:
-    return _last_line(result.get("stderr") or "") or _last_line(result.get("stdout") or "") or str(result.get("msg") or "no output")
-
-
-def _row(check: dict, status: str, detail: str) -> dict:
-    return dict(name=check.get("name", "?"), kind=check.get("kind", "?"), host=check.get("host", "?"),
-                status=status, detail=detail[:160])
-
-
-def _not_run(result: dict, check: dict) -> list:
-    """A skipped check: a warning when check mode held it back (it would exec into a container), else a failure."""
-    if "ansible_check_mode" in str(result.get("false_condition") or ""):
-        return [_row(check, WARN, "not run in check mode: it runs a program inside a container")]
-    return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
-
-
-def _exec_rows(result: dict, check: dict) -> list:
-    """ping, host_ping and http checks: a program's exit status (and, for http, the page)."""
-    if result.get("skipped"):
-        return _not_run(result, check)
-    rc = result.get("rc")
-    if check["kind"] == "http":
-        expect = check.get("expect") or ""
-        body = result.get("stdout") or ""
-        if rc == 0 and expect in body:
-            return [_row(check, PASS, "got %d bytes%s" % (len(body), ", containing %r" % expect if expect else ""))]
-        if rc == 0:
-            return [_row(check, FAIL, "the page does not contain %r: %s" % (expect, _last_line(body)))]
-        return [_row(check, FAIL, "rc=%s: %s" % (rc, _failure_text(result)))]
-    if rc == 0:
-        stats = [line for line in (result.get("stdout") or "").splitlines() if "packets transmitted" in line]
-        return [_row(check, PASS, stats[-1].strip() if stats else "replied")]
-    return [_row(check, FAIL, "rc=%s: %s" % (rc, _failure_text(result)))]
-
-
-def _route_rows(result: dict, check: dict) -> list:
-    """A ping across a router, then busybox traceroute: hop 1 must be the router's planned address."""
-    if result.get("skipped"):
-        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
-    if result.get("rc") != 0:
-        return [_row(check, FAIL, "rc=%s: %s" % (result.get("rc"), _failure_text(result)))]
-    hops = [m.group(1) for m in (HOP.match(line) for line in (result.get("stdout") or "").splitlines()) if m]
-    if hops and hops[0] == check.get("hop"):
-        return [_row(check, PASS, "replied; hop 1 is %s (%s)" % (hops[0], check.get("via")))]
-    return [_row(check, FAIL, "replied, but hop 1 is %s, not the router %s (%s)"
-                 % (hops[0] if hops else "missing", check.get("hop"), check.get("via")))]
+_row = row
 
 
 def _wire_rows(result: dict, check: dict) -> list:
     """labnet.docker.container_wires in check mode: a wire as planned has nothing to do."""
     if result.get("skipped"):
-        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"))]
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"), "the wire was not checked; run verify again")]
     if result.get("failed"):
-        return [_row(check, FAIL, str(result.get("msg") or "container_wires failed"))]
+        msg = str(result.get("msg") or "container_wires failed")
+        return [_row(check, FAIL, msg, msg)]
     if result.get("changed"):
-        return [_row(check, FAIL, "not as planned (missing, or other addresses or MTU): the next deploy makes it again")]
+        return [_row(check, FAIL, "not as planned (missing, or other addresses or MTU): the next deploy makes it again",
+                     "an end of the wire is missing or differs (a restarted container loses its end); deploy the lab again")]
     return [_row(check, PASS, "both ends as planned")]
-
-
-def _port_rows(result: dict, check: dict) -> list:
-    """A TCP connection with ansible.builtin.wait_for: success returns ``state``, failure ``msg``."""
-    if result.get("skipped"):
-        return _not_run(result, check)
-    if "state" in result and not result.get("msg"):
-        return [_row(check, PASS, "connected to %s:%s" % (check.get("address"), check.get("port")))]
-    return [_row(check, FAIL, str(result.get("msg") or "no connection"))]
 
 
 def _port_forward_rows(result: dict, check: dict) -> list:
     """labnet.docker.port_forward_info: drift of the lab's containers fails, host-wide drift warns."""
+    if result.get("skipped") and "ansible_check_mode" not in str(result.get("false_condition") or ""):
+        names = ", ".join(sorted(check.get("containers") or []))
+        return [_row(check, FAIL, "not run: none of %s runs" % names,
+                     "none of %s runs; start them (docker start), or deploy the lab again" % names)]
     if result.get("skipped"):
-        return _not_run(result, check)
+        return not_run_rows(result, check)
     if result.get("failed") or "ports" not in result:
-        return [_row(check, FAIL, str(result.get("msg") or "port_forward_info failed"))]
+        msg = str(result.get("msg") or "port_forward_info failed")
+        return [_row(check, FAIL, msg, msg)]
     ports = result.get("ports") or []
     ours = set(check.get("containers") or []) | {p.get("container") for p in ports}
     shown = {(p.get("container"), problem) for p in ports for problem in p.get("problems") or []}
@@ -117,7 +70,7 @@ def _port_forward_rows(result: dict, check: dict) -> list:
         if port.get("status") == "no_nat":
             rows.append(_row(sub, PASS, "no NAT: %s" % (port.get("note") or "not a bridge network")))
         elif port.get("problems"):
-            rows.append(_row(sub, FAIL, "%s (%s)" % (", ".join(port["problems"]), facts)))
+            rows.append(_row(sub, FAIL, "%s (%s)" % (", ".join(port["problems"]), facts), binding_diagnosis(port)))
         else:
             rows.append(_row(sub, PASS, facts))
     for drift in result.get("drift") or []:
@@ -125,13 +78,15 @@ def _port_forward_rows(result: dict, check: dict) -> list:
             continue  # already the failed row of its binding
         if drift.get("container") in ours:
             sub = dict(check, name="port_forward %s: %s" % (drift.get("container"), drift.get("problem")))
-            rows.append(_row(sub, FAIL, drift.get("message", "")))
+            rows.append(_row(sub, FAIL, drift.get("message", ""), drift.get("message", "")))
         else:
             # Host-wide, or another container's: reported, but not this lab's failure.
             sub = dict(check, name="port_forward host-wide: %s %s" % (drift.get("problem"), drift.get("container") or ""))
             rows.append(_row(sub, WARN, "not this lab's: %s" % drift.get("message", "")))
     if not rows:
-        rows.append(_row(check, FAIL, "no published binding found for %s" % ", ".join(sorted(ours))))
+        rows.append(_row(check, FAIL, "no published binding found for %s" % ", ".join(sorted(ours)),
+                         "none of %s runs with its published ports; start them (docker start), or deploy the lab again"
+                         % ", ".join(sorted(ours))))
     return rows
 
 
@@ -147,14 +102,10 @@ def lab_check_rows(results, host: str = "") -> list:
         check = dict(result.get("item") or {})
         check.setdefault("host", host)
         kind = check.get("kind")
-        if kind in ("ping", "host_ping", "http", "wire_ping"):
-            rows.extend(_exec_rows(result, check))
-        elif kind == "route":
-            rows.extend(_route_rows(result, check))
+        if result.get("unsupported") or kind in READERS:
+            rows.extend(result_rows(result, check))
         elif kind == "wire":
             rows.extend(_wire_rows(result, check))
-        elif kind == "port":
-            rows.extend(_port_rows(result, check))
         elif kind == "port_forward":
             rows.extend(_port_forward_rows(result, check))
         else:
@@ -162,27 +113,66 @@ def lab_check_rows(results, host: str = "") -> list:
     return rows
 
 
+def _counts(rows) -> dict:
+    return {s: sum(1 for r in rows if r["status"] == s) for s in (PASS, FAIL, WARN)}
+
+
 def lab_check_table(rows) -> str:
-    """The rows as a fixed-width text table, failures first, with a summary line."""
+    """The rows as a fixed-width text table, failures first, each failure's diagnosis under it, with a summary line."""
     rows = sorted(rows or [], key=lambda r: ({FAIL: 0, WARN: 1, PASS: 2}.get(r["status"], 3), r["host"], r["name"]))
     headers = ("status", "host", "check", "detail")
     cells = [(r["status"].upper(), r["host"], r["name"], r["detail"]) for r in rows]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers[:3])]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
     lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 6)
-    lines.extend("  ".join(c[i].ljust(widths[i]) for i in range(3)) + "  " + c[3] for c in cells)
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in (PASS, FAIL, WARN)}
+    indent = " " * (widths[0] + widths[1] + 4)
+    for r, c in zip(rows, cells):
+        lines.append("  ".join(c[i].ljust(widths[i]) for i in range(3)) + "  " + c[3])
+        if r.get("diagnosis"):
+            lines.append("%s-> first broken hop: %s" % (indent, r["diagnosis"]))
+    counts = _counts(rows)
     lines.append("%d checks: %d passed, %d failed, %d warnings" % (len(rows), counts[PASS], counts[FAIL], counts[WARN]))
     return "\n".join(lines)
 
 
 def lab_check_markdown(rows) -> str:
-    """The rows as a Markdown table."""
-    out = ["| status | host | check | detail |", "| --- | --- | --- | --- |"]
+    """The rows as a Markdown table, with each failure's diagnosis."""
+    out = ["| status | host | check | detail | diagnosis |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(rows or [], key=lambda r: (r["host"], r["kind"], r["name"])):
-        cells = [r["status"].upper(), r["host"], r["name"], r["detail"]]
+        cells = [r["status"].upper(), r["host"], r["name"], r["detail"], r.get("diagnosis") or ""]
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(out)
+
+
+def lab_check_summary(rows, lab: str = "") -> dict:
+    """The rows as one document for checks.json: the lab, the counts and every row (failures' diagnoses included)."""
+    rows = sorted(rows or [], key=lambda r: (r["host"], r["kind"], r["name"]))
+    counts = _counts(rows)
+    return dict(lab=lab, checks=len(rows), passed=counts[PASS], failed=counts[FAIL], warnings=counts[WARN],
+                rows=[dict(r, diagnosis=r.get("diagnosis") or "") for r in rows])
+
+
+def lab_check_junit(rows, lab: str = "lab") -> str:
+    """The rows as JUnit XML: a test suite per host, a test case per check; a failure carries the diagnosis
+    as its message and the detail as its text, a warning is a skipped test case."""
+    rows = sorted(rows or [], key=lambda r: (r["host"], r["kind"], r["name"]))
+    counts = _counts(rows)
+    root = ET.Element("testsuites", name="lab %s" % lab, tests=str(len(rows)), failures=str(counts[FAIL]), errors="0")
+    for host in sorted({r["host"] for r in rows}):
+        mine = [r for r in rows if r["host"] == host]
+        here = _counts(mine)
+        suite = ET.SubElement(root, "testsuite", name="lab %s on %s" % (lab, host), tests=str(len(mine)),
+                              failures=str(here[FAIL]), errors="0", skipped=str(here[WARN]), hostname=host)
+        for r in mine:
+            case = ET.SubElement(suite, "testcase", name=r["name"], classname="lab.%s.%s" % (lab, r["kind"]))
+            if r["status"] == FAIL:
+                failure = ET.SubElement(case, "failure", type=r["kind"], message=r.get("diagnosis") or r["detail"])
+                failure.text = "%s\nfirst broken hop: %s" % (r["detail"], r.get("diagnosis") or "not diagnosed")
+            elif r["status"] == WARN:
+                ET.SubElement(case, "skipped", message=r["detail"])
+            else:
+                ET.SubElement(case, "system-out").text = r["detail"]
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 # -- pictures ------------------------------------------------------------------------------------
@@ -333,6 +323,8 @@ class FilterModule:
             "lab_check_rows": lab_check_rows,
             "lab_check_table": lab_check_table,
             "lab_check_markdown": lab_check_markdown,
+            "lab_check_summary": lab_check_summary,
+            "lab_check_junit": lab_check_junit,
             "lab_report_dot": lab_report_dot,
             "lab_report_mermaid": lab_report_mermaid,
         }

@@ -34,6 +34,10 @@ PACKAGES: dict[str, dict[str, str | None]] = {
     # The engine itself: dockerd_config_info asks the dockerd of the host it checks, never one of
     # the execution environment's own.
     "dockerd": {"dpkg": None, "rpm": None},
+    # lab_checks pings the lab's containers through the host's shims; busybox's ping stands in where
+    # iputils is missing.
+    "ping": {"dpkg": "iputils-ping", "rpm": "iputils"},
+    "busybox": {"dpkg": None, "rpm": None},
 }
 NOT_THIRD_PARTY = {"__future__", "ansible", "ansible_collections"}
 

@@ -90,6 +90,29 @@ for f in report.md topology.dot topology.svg; do [ -s "$report/$f" ] || { echo "
 grep -q '^flowchart LR' "$report/report.md" && grep -q '<svg' "$report/topology.svg"
 echo "ok: verify passed all checks and wrote $report"
 
+# checks.json and the JUnit checks.xml beside report.md count the checks that the table counts.
+results_agree() {  # results_agree WANT_FAILED: the table's summary line, checks.json and checks.xml say the same
+    local table
+    table=$(grep -oE '[0-9]+ checks: [0-9]+ passed, [0-9]+ failed, [0-9]+ warnings' "$log" | tail -1)
+    python3 - "$report" "$table" "$1" <<'PY'
+import json, re, sys, xml.etree.ElementTree as ET
+report, table, want_failed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+total, passed, failed, warned = map(int, re.match(r"(\d+) checks: (\d+) passed, (\d+) failed, (\d+) warnings", table).groups())
+doc = json.load(open(report + "/checks.json"))
+root = ET.parse(report + "/checks.xml").getroot()
+cases = root.findall("./testsuite/testcase")
+got = dict(json=(doc["checks"], doc["passed"], doc["failed"], doc["warnings"]), xml=(len(cases), int(root.get("tests")),
+           len(root.findall("./testsuite/testcase/failure")), len(root.findall("./testsuite/testcase/skipped"))))
+assert got["json"] == (total, passed, failed, warned), (table, got)
+assert got["xml"] == (total, total, failed, warned), (table, got)
+assert failed == want_failed, (table, want_failed)
+assert sorted(c.get("name") for c in cases) == sorted(r["name"] for r in doc["rows"])
+assert all(r["diagnosis"] for r in doc["rows"] if r["status"] == "fail"), "a failed check without a diagnosis"
+PY
+}
+results_agree 0 || { cat "$log"; echo "FAILED: checks.json, checks.xml and the table disagree" >&2; exit 1; }
+echo "ok: checks.json and checks.xml ($(grep -o '<testcase ' "$report/checks.xml" | wc -l) test cases) agree with the table"
+
 # A fault: someone turns promiscuous mode off and takes a container away. Deploy heals both.
 ip link set dev "$name-nic" promisc off
 docker rm -f "$name-beta" >/dev/null
@@ -107,11 +130,30 @@ execs=$(docker events --since "$since" --until "$(( $(date +%s) + 1 ))" --filter
 [ "$execs" = "$name-alpha" ] || { echo "FAILED: verify in check mode exec'd into containers: $execs" >&2; exit 1; }
 echo "ok: verify in check mode execs into no container"
 
-# verify fails when a check fails.
+# A container stopped: verify fails the checks that pass through it, and names it as their first broken hop,
+# in the table, report.md, checks.json and checks.xml.
+docker stop "$name-beta" >/dev/null
+if play labnet.docker.verify >/dev/null; then echo "FAILED: verify passed with beta stopped" >&2; exit 1; fi
+why="$name-beta is stopped (exited); start it (docker start $name-beta)"
+for check in "ping alpha -> beta" "ping beta -> alpha" "ping host localhost -> beta"; do
+    grep -q "FAIL .*$check" "$log" || { cat "$log"; echo "FAILED: verify did not fail '$check'" >&2; exit 1; }
+done
+[ "$(grep -c -F -- "-> first broken hop: $why" "$log")" = 3 ] || { cat "$log"; echo "FAILED: the table does not name $name-beta" >&2; exit 1; }
+grep -q -F "| $why |" "$report/report.md" || { echo "FAILED: report.md has no diagnosis" >&2; exit 1; }
+grep -q -F "message=\"$why\"" "$report/checks.xml" || { echo "FAILED: checks.xml has no diagnosis" >&2; exit 1; }
+results_agree 3 || { cat "$log"; echo "FAILED: checks.json, checks.xml and the table disagree" >&2; exit 1; }
+docker start "$name-beta" >/dev/null
+echo "ok: verify names the stopped $name-beta as the first broken hop, with the fix, everywhere"
+
+# verify fails when a check fails: the web server stopped fails the page, the port and its audit.
 docker stop "$name-web" >/dev/null
 if play labnet.docker.verify >/dev/null; then echo "FAILED: verify passed with the web server stopped" >&2; exit 1; fi
 grep -q "lab check(s) failed" "$log" || { cat "$log"; exit 1; }
-echo "ok: verify fails when the web server is down"
+grep -q -F -- "-> first broken hop: $name-web is stopped (exited); start it (docker start $name-web)" "$log" \
+    || { cat "$log"; echo "FAILED: verify did not name the stopped web server" >&2; exit 1; }
+grep -q "FAIL .*port_forward_info on localhost" "$log" || { cat "$log"; echo "FAILED: the port audit did not fail" >&2; exit 1; }
+results_agree 3 || { cat "$log"; echo "FAILED: checks.json, checks.xml and the table disagree" >&2; exit 1; }
+echo "ok: verify fails when the web server is down, and says so"
 
 expect "destroy, check mode" "$(play labnet.docker.destroy --check)" changed
 [ -n "$(docker ps -aq --filter "label=labnet.lab=$name")" ] || { echo "FAILED: check mode removed containers" >&2; exit 1; }

@@ -81,6 +81,7 @@ echo "ok: verify pinged across the router, saw it as hop 1 and checked the wire"
 docker restart "$name-h3" >/dev/null
 if play labnet.docker.verify >/dev/null; then fail "verify passed with the wire gone"; fi
 grep -q "FAIL .*wire r1:p2p0--h3:p2p0 ends" "$log" || fail "verify did not name the missing wire"
+grep -q -F -- "-> first broken hop: an end of the wire is missing or differs" "$log" || fail "verify gave the lost wire no diagnosis"
 expect "deploy after the restart" "$(play labnet.docker.deploy)" changed
 play labnet.docker.verify >/dev/null
 echo "ok: a restart loses the wire, verify says so, deploy makes it again"

@@ -109,8 +109,32 @@ def test_table_puts_failures_first_and_counts():
     assert table[2].startswith("FAIL") and table[3].startswith("PASS")
     assert table[-1] == "2 checks: 1 passed, 1 failed, 0 warnings"
     md = lab_check_markdown(table_rows).splitlines()
-    assert md[0] == "| status | host | check | detail |"
+    assert md[0] == "| status | host | check | detail | diagnosis |"
     assert len(md) == 4
+
+
+def test_a_failure_carries_its_diagnosis_into_the_table_and_markdown():
+    why = "lab-b is stopped (exited); start it (docker start lab-b)"
+    table_rows = rows(PING, rc=1, stdout="3 packets transmitted, 0 packets received", diagnosis=why) + rows(PING, rc=0, stdout=PING_OK)
+    assert [r["diagnosis"] for r in table_rows] == [why, ""]  # a passed check carries none, whatever it was given
+    table = lab_check_table(table_rows).splitlines()
+    assert table[2].startswith("FAIL") and table[3].strip() == "-> first broken hop: " + why and table[4].startswith("PASS")
+    md = lab_check_markdown(table_rows)
+    assert "| %s |" % why in md
+
+
+def test_a_kind_the_runner_does_not_support_is_a_warning_not_an_error():
+    (row,) = lab_check_rows([dict(item=dict(kind="vxlan", name="vxlan h1 -> h2", host="h1"), unsupported=True,
+                                  msg="labnet.docker.lab_checks does not run checks of kind 'vxlan'")])
+    assert row["status"] == "warn" and "does not run checks of kind 'vxlan'" in row["detail"]
+
+
+def test_a_drifted_binding_is_diagnosed():
+    port = dict(container="lab-web", host_ip="0.0.0.0", host_port=8080, container_port=80, proto="tcp", dnat=None,
+                proxy=4464, problems=["dnat_missing"])
+    (row,) = rows(FORWARD, ports=[port], drift=[dict(container="lab-web", problem="dnat_missing", message="no rule")])
+    assert row["status"] == "fail"
+    assert row["diagnosis"] == "no DNAT rule for 0.0.0.0:8080 (docker-proxy 4464 listens); restart lab-web or the engine"
 
 
 def test_dot_describes_the_tutorial_lab():
@@ -156,7 +180,8 @@ def test_report_refuses_what_is_not_a_plan():
 
 
 def test_filter_names():
-    names = {"lab_check_rows", "lab_check_table", "lab_check_markdown", "lab_report_dot", "lab_report_mermaid"}
+    names = {"lab_check_rows", "lab_check_table", "lab_check_markdown", "lab_check_summary", "lab_check_junit",
+             "lab_report_dot", "lab_report_mermaid"}
     assert set(FilterModule().filters()) == names
 
 
