@@ -46,9 +46,9 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec im
     PortSpecError,
     parse_published_port,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import underlay as _underlay
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_MAX, IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet import underlay as _underlay
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.wires import WireError, parse_wires
 
 LAB_LABEL = "labnet.lab"
@@ -737,6 +737,12 @@ class _Planner:
             entry["shim"] = dict(name=shim["name"], address="%s/32" % shim["address"], routes=list(routes))
         return entry
 
+    def underlay_link(self, net: dict, host: str) -> dict:
+        """The VXLAN link of an underlay network on ``host`` (see :meth:`underlay_entry`)."""
+        entry = self.underlay_entry(net, host)
+        assert entry is not None
+        return entry["link"]
+
     def underlay_entry(self, net: dict, host: str) -> dict | None:
         """The VXLAN link of ``net`` on ``host``, as labnet.docker.vxlan_link takes it: peers are the other hosts."""
         underlay = net["underlay"]
@@ -750,7 +756,7 @@ class _Planner:
 
     def underlay_firewall(self, host: str) -> dict | None:
         """The lab's chain on ``host``: its VXLAN ports accepted from the other lab hosts of its underlay networks only."""
-        links = [self.underlay_entry(n, host)["link"] for n in self.networks.values() if n["underlay"] and host in n["hosts"]]
+        links = [self.underlay_link(n, host) for n in self.networks.values() if n["underlay"] and host in n["hosts"]]
         if not links:
             return None
         peers = sorted({p for link in links for p in link["remotes"]}, key=ipaddress.ip_address)
@@ -762,7 +768,7 @@ class _Planner:
         for host in self.hosts:
             for net in self.networks.values():
                 if net["underlay"] and host in net["hosts"]:
-                    link = self.underlay_entry(net, host)["link"]
+                    link = self.underlay_link(net, host)
                     checks.append(dict(kind="vxlan", host=host, source=host, network=net["name"], link=link,
                                        name="vxlan %s on %s: vni %d, port %d, peers %s" % (
                                            link["name"], host, link["vni"], link["port"], ", ".join(link["remotes"]) or "none")))
