@@ -604,6 +604,24 @@ class _Planner:
         net["shims"] = self.plan_shims(net, shim_addresses, taken, blocks)
         self.plan_container_addresses(net, ranges, taken)
         net["ranges"] = ranges
+        net["probes"] = self.plan_probes(net, taken, blocks)
+
+    def plan_probes(self, net: dict, taken: set, blocks: list) -> dict:
+        """The segment preflight's temporary macvlan probes of a plain macvlan network across hosts: one per host
+        on its parent, at the highest addresses that nothing of the lab uses, outside every host's range."""
+        if net["driver"] != "macvlan" or net["underlay"] or net["create_parent"] or len(net["hosts"]) < 2:
+            return {}
+        name = _underlay.probe_name(self.lab, list(self.networks).index(net["name"]))
+        free = (a for a in _free_addresses(net["subnet"], taken, reverse=True) if not any(a in block for dummy, block in blocks))
+        probes = {}
+        for host in net["hosts"]:
+            address = next(free, None)
+            if address is None:
+                raise LabPlanError("network %r: no free address is left for the segment preflight's probe on host %s. Use a "
+                                   "larger subnet." % (net["name"], host))
+            probes[host] = dict(name=name, parent=net["parents"][host], address="%s/%d" % (address, net["subnet"].prefixlen),
+                                ip=str(address))
+        return probes
 
     def plan_shims(self, net: dict, shim_addresses: dict, taken: set, blocks: list) -> dict:
         """Each host's shim; one with address: auto takes the highest free address outside every range."""
@@ -942,6 +960,9 @@ class _Planner:
                 containers=[self.container_spec(c) for c in self.containers.values() if c["host"] == host],
                 wires=[self.wire_spec(w) for w in self.wires if w["host"] == host],
                 underlay_firewall=self.underlay_firewall(host),
+                probes=[dict(n["probes"][host], network=n["name"], docker_name=n["docker_name"],
+                             peers=[dict(host=h, ip=p["ip"]) for h, p in n["probes"].items() if h != host])
+                        for n in self.networks.values() if host in n["probes"]],
             )
         return dict(
             name=self.lab,

@@ -6,7 +6,7 @@
 
 The rules live here once: which address a lab host uses on the underlay (``lab_underlay_address``,
 else an ``ansible_host`` that is an IP address, else the address of its default-route NIC), the
-name of the lab's VXLAN link for a VNI, and the firewall chain that accepts the VXLAN port only from
+name of the lab's VXLAN link for a VNI, the name of the segment preflight's probes, and the firewall chain that accepts the VXLAN port only from
 the lab's own hosts, written as the lines ``iptables -S`` prints so that verify compares them as they are.
 """
 
@@ -94,6 +94,15 @@ def link_name(lab: str, vni: int) -> str:
         return plain
     if len(suffix) + HASH_DIGITS > IFNAME_MAX:
         suffix = "-vx%x" % vni
+    return _hashed(lab, IFNAME_MAX - len(suffix) - HASH_DIGITS) + suffix
+
+
+def probe_name(lab: str, index: int) -> str:
+    """The segment preflight's probe on the parent of the lab's ``index``-th network: ``<lab>-pb<index>``, hashed when too long."""
+    suffix = "-pb%d" % index
+    plain = lab + suffix
+    if len(plain) <= IFNAME_MAX:
+        return plain
     return _hashed(lab, IFNAME_MAX - len(suffix) - HASH_DIGITS) + suffix
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 
 import pytest
 
@@ -139,3 +140,46 @@ def test_a_host_without_underlay_address_is_named_with_the_fix():
 def test_underlay_addresses_must_be_distinct_and_of_one_family(addresses):
     with pytest.raises(LabPlanError, match=r"must be distinct and of one address family. Set lab_underlay_address per host"):
         plan(underlay=addresses)
+
+
+# -- the segment preflight's probes -----------------------------------------------------------------
+
+PLAIN = {
+    "networks": [{"name": "lan", "subnet": "10.77.0.0/24", "parent": {"h1": "eth1", "h2": "eth2", "h3": "eth1"},
+                  "shim": {"name": "lan-shm"}}],
+    "containers": [{"name": "web", "host": "h1", "networks": [{"name": "lan", "ipv4_address": 10}]}],
+}
+
+
+def test_probes_take_free_addresses_outside_every_range_one_per_host_with_the_other_hosts_as_peers():
+    result = lab_plan(copy.deepcopy(PLAIN), "lab", HOSTS)
+    used = {"10.77.0.1", "10.77.0.10"} | {n["shim"]["address"].split("/")[0] for h in HOSTS for n in result["hosts"][h]["networks"]}
+    probes = {h: result["hosts"][h]["probes"] for h in HOSTS}
+    assert [p["parent"] for h in HOSTS for p in probes[h]] == ["eth1", "eth2", "eth1"]
+    addresses = [p["ip"] for h in HOSTS for p in probes[h]]
+    assert len(set(addresses)) == 3 and not set(addresses) & used
+    for h in HOSTS:
+        (probe,) = probes[h]
+        assert probe["name"] == "lab-pb0" and probe["network"] == "lan" and probe["docker_name"] == "lab-lan"
+        assert probe["address"] == probe["ip"] + "/24"
+        assert [p["host"] for p in probe["peers"]] == [x for x in HOSTS if x != h]
+        ranges = [n["ip_range"] for x in HOSTS for n in result["hosts"][x]["networks"]]
+        assert not any(ipaddress.ip_address(probe["ip"]) in ipaddress.ip_network(r) for r in ranges)
+
+
+@pytest.mark.parametrize("topology, hosts", [
+    (OVERLAY, HOSTS),  # a VXLAN underlay needs no preflight
+    ({"networks": [{"name": "lan", "subnet": "10.77.0.0/24", "parent": "eth1"}]}, ["h1"]),  # one host
+    ({"networks": [{"name": "lan", "subnet": "10.77.0.0/24", "parent": "lab-nic", "create_parent": True}]}, HOSTS),
+    ({"networks": [{"name": "br", "subnet": "10.77.0.0/24", "driver": "bridge"}]}, HOSTS),
+])
+def test_no_probes_where_there_is_no_shared_segment_to_probe(topology, hosts):
+    result = lab_plan(copy.deepcopy(topology), "lab", hosts, underlay_hosts=UNDERLAY)
+    assert all(part["probes"] == [] for part in result["hosts"].values())
+
+
+def test_a_subnet_without_room_for_the_probes_is_refused():
+    topology = {"networks": [{"name": "lan", "subnet": "10.77.0.0/29", "parent": "eth1", "ip_range": "none"}],
+                "containers": [{"name": "c%d" % i, "host": "h1", "networks": ["lan"]} for i in range(4)]}
+    with pytest.raises(LabPlanError, match=r"network 'lan': no free address is left for the segment preflight's probe on host h2"):
+        lab_plan(topology, "lab", ["h1", "h2"])

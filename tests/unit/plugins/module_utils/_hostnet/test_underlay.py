@@ -15,6 +15,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.underlay im
     firewall_rules,
     link_name,
     pick_address,
+    probe_name,
 )
 
 
@@ -86,3 +87,9 @@ def test_firewall_rules_are_written_as_iptables_prints_them():
         jumps=["-A INPUT -p udp -m udp --dport 4789 -j LABVX-lab", "-A INPUT -p udp -m udp --dport 8472 -j LABVX-lab"],
         rules=["-A LABVX-lab -s 192.0.2.2/32 -j ACCEPT", "-A LABVX-lab -s 192.0.2.3/32 -j ACCEPT", "-A LABVX-lab -j DROP"],
     )
+
+
+def test_probe_name():
+    assert probe_name("lab", 0) == "lab-pb0"
+    long_name = probe_name("a-very-long-lab-name", 12)
+    assert len(long_name) <= IFNAME_MAX and long_name.endswith("-pb12") and is_interface_name(long_name)
