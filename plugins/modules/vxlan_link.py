@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: vxlan_link
 short_description: A VXLAN link with head-end replication to a list of peers, the underlay of a lab across subnets
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Makes a VXLAN interface bound to this host's underlay address, as C(ip link add NAME type vxlan id VNI local
     LOCAL dstport PORT dev DEV) would, sets its MTU, brings it up, and keeps exactly one all-zeros-MAC FDB entry
