@@ -46,6 +46,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.port_spec im
     PortSpecError,
     parse_published_port,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import underlay as _underlay
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.ifname import IFNAME_MAX, IFNAME_RULE, is_interface_name
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.macvlan_modes import DEFAULT_MACVLAN_MODE, MACVLAN_MODES
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.wires import WireError, parse_wires
@@ -267,12 +268,36 @@ def _runtime_options(where: str, ctr: dict) -> dict:
     return {key: ctr[key] for key in RUNTIME_KEYS if ctr.get(key) not in (None, [], {}, "")}
 
 
-def _macvlan_settings(where: str, net: dict, hosts: list) -> dict:
-    """A macvlan network's mode, parent (and the veth peer of a parent to create) per host."""
+def _underlay_settings(where: str, net: dict, lab: str) -> dict | None:
+    """``underlay: vxlan`` of a macvlan network: its VNI, UDP port, MTU and the VXLAN link's name."""
+    kind = net.get("underlay")
+    if kind in (None, "", "none"):
+        stray = [key for key in ("vni", "port", "mtu") if net.get(key) is not None]
+        if stray:
+            raise LabPlanError("%s: %s=%r is for underlay: vxlan. Add underlay: vxlan, or drop it."
+                               % (where, stray[0], net[stray[0]]))
+        return None
+    if kind not in _underlay.UNDERLAY_KINDS:
+        raise LabPlanError("%s: underlay=%r is not a lab underlay. Use underlay: vxlan (with vni), or leave it out "
+                           "for hosts on one L2 segment." % (where, kind))
+    if net.get("create_parent"):
+        raise LabPlanError("%s: create_parent=true and underlay: vxlan both make the parent. Drop create_parent: the "
+                           "VXLAN link is the parent." % where)
+    try:
+        vni, port, mtu = _underlay.check_settings(where, net.get("vni"), net.get("port"), net.get("mtu"))
+    except _underlay.UnderlayError as exc:
+        raise LabPlanError(str(exc)) from None
+    return dict(kind=kind, vni=vni, port=port, mtu=mtu, name=_underlay.link_name(lab, vni))
+
+
+def _macvlan_settings(where: str, net: dict, hosts: list, underlay: dict | None = None) -> dict:
+    """A macvlan network's mode, parent (and the veth peer of a parent to create) per host.
+
+    With an underlay the parent is the VXLAN link (named by ``parent``, else after the lab and the VNI)."""
     mode = net.get("mode", DEFAULT_MACVLAN_MODE)
     if mode not in MACVLAN_MODES:
         raise LabPlanError("%s: mode=%r is not one of %s." % (where, mode, ", ".join(MACVLAN_MODES)))
-    parents = _per_host(where + ".parent", net.get("parent"), hosts)
+    parents = _per_host(where + ".parent", net.get("parent") or (underlay or {}).get("name"), hosts)
     for host, parent in parents.items():
         _ifname("%s.parent (host %s)" % (where, host), parent)
     create = bool(net.get("create_parent", False))
@@ -295,7 +320,7 @@ def _bridge_settings(where: str, net: dict, hosts: list) -> dict:
     if len(hosts) != 1:
         raise LabPlanError("%s: a bridge network lives on one host, but hosts=%r. Give one host, or use driver: macvlan "
                            "to span hosts." % (where, hosts))
-    for key in ("parent", "parent_peer", "shim", "mode"):
+    for key in ("parent", "parent_peer", "shim", "mode", "underlay", "vni"):
         if net.get(key) not in (None, False):
             raise LabPlanError("%s: %s=%r is for macvlan networks; a bridge network has none. Drop it, or use driver: macvlan."
                                % (where, key, net[key]))
@@ -305,7 +330,7 @@ def _bridge_settings(where: str, net: dict, hosts: list) -> dict:
 
 
 class _Planner:
-    def __init__(self, topology, lab_name, hosts, default_image):
+    def __init__(self, topology, lab_name, hosts, default_image, underlay_hosts=None):
         if not isinstance(topology, dict):
             raise LabPlanError("The lab topology must be a dict with networks, containers and checks; got %r." % (topology,))
         self.topology = topology
@@ -317,6 +342,8 @@ class _Planner:
         self.networks: dict = {}
         self.containers: dict = {}
         self.wires: list = []
+        self.underlay_hosts = underlay_hosts if isinstance(underlay_hosts, dict) else {}
+        self.underlay_addresses: dict = {}
 
     # -- names -------------------------------------------------------------------------------
     def docker_name(self, name: str) -> str:
@@ -373,10 +400,35 @@ class _Planner:
                 **_ipv6_subnet(where, net),
             )
             if driver == "macvlan":
-                self.networks[name].update(_macvlan_settings(where, net, hosts))
+                underlay = _underlay_settings(where, net, self.lab)
+                self.networks[name].update(_macvlan_settings(where, net, hosts, underlay), underlay=underlay)
             else:
-                self.networks[name].update(_bridge_settings(where, net, hosts))
+                self.networks[name].update(_bridge_settings(where, net, hosts), underlay=None)
         self.check_parents()
+        self.check_underlays()
+
+    def check_underlays(self) -> None:
+        """Every host of an underlay network has an underlay address; one VNI and port per network."""
+        seen: dict = {}
+        for net in self.networks.values():
+            underlay = net["underlay"]
+            if underlay is None:
+                continue
+            key = (underlay["vni"], underlay["port"])
+            other = seen.setdefault(key, net["name"])
+            if other != net["name"]:
+                raise LabPlanError("Networks %r and %r both use vni %d on port %d; the kernel carries one VXLAN link per VNI "
+                                   "and port. Give one of them another vni." % (other, net["name"], key[0], key[1]))
+            for host in net["hosts"]:
+                if host not in self.underlay_addresses:
+                    try:
+                        self.underlay_addresses[host] = _underlay.pick_address(host, self.underlay_hosts.get(host))[0]
+                    except _underlay.UnderlayError as exc:
+                        raise LabPlanError("network %r (underlay: vxlan): %s" % (net["name"], exc)) from None
+            addresses = [self.underlay_addresses[h] for h in net["hosts"]]
+            if len(set(addresses)) != len(addresses) or len({ipaddress.ip_address(a).version for a in addresses}) > 1:
+                raise LabPlanError("network %r (underlay: vxlan): the hosts' underlay addresses %s must be distinct and of one "
+                                   "address family. Set lab_underlay_address per host." % (net["name"], dict(zip(net["hosts"], addresses))))
 
     def check_parents(self):
         """Two lab networks on one parent on one host: the engine refuses it, so the planner does first."""
@@ -552,6 +604,24 @@ class _Planner:
         net["shims"] = self.plan_shims(net, shim_addresses, taken, blocks)
         self.plan_container_addresses(net, ranges, taken)
         net["ranges"] = ranges
+        net["probes"] = self.plan_probes(net, taken, blocks)
+
+    def plan_probes(self, net: dict, taken: set, blocks: list) -> dict:
+        """The segment preflight's temporary macvlan probes of a plain macvlan network across hosts: one per host
+        on its parent, at the highest addresses that nothing of the lab uses, outside every host's range."""
+        if net["driver"] != "macvlan" or net["underlay"] or net["create_parent"] or len(net["hosts"]) < 2:
+            return {}
+        name = _underlay.probe_name(self.lab, list(self.networks).index(net["name"]))
+        free = (a for a in _free_addresses(net["subnet"], taken, reverse=True) if not any(a in block for dummy, block in blocks))
+        probes = {}
+        for host in net["hosts"]:
+            address = next(free, None)
+            if address is None:
+                raise LabPlanError("network %r: no free address is left for the segment preflight's probe on host %s. Use a "
+                                   "larger subnet." % (net["name"], host))
+            probes[host] = dict(name=name, parent=net["parents"][host], address="%s/%d" % (address, net["subnet"].prefixlen),
+                                ip=str(address))
+        return probes
 
     def plan_shims(self, net: dict, shim_addresses: dict, taken: set, blocks: list) -> dict:
         """Each host's shim; one with address: auto takes the highest free address outside every range."""
@@ -670,6 +740,7 @@ class _Planner:
             internal=net["internal"],
             subnet_v6=str(net["subnet_v6"]) if net["subnet_v6"] else None,
             gateway_v6=net["gateway_v6"],
+            underlay=self.underlay_entry(net, host),
         )
         shim = net["shims"].get(host)
         if shim:
@@ -684,6 +755,49 @@ class _Planner:
             entry["shim"] = dict(name=shim["name"], address="%s/32" % shim["address"], routes=list(routes))
         return entry
 
+    def underlay_link(self, net: dict, host: str) -> dict:
+        """The VXLAN link of an underlay network on ``host`` (see :meth:`underlay_entry`)."""
+        entry = self.underlay_entry(net, host)
+        assert entry is not None
+        return entry["link"]
+
+    def underlay_entry(self, net: dict, host: str) -> dict | None:
+        """The VXLAN link of ``net`` on ``host``, as labnet.docker.vxlan_link takes it: peers are the other hosts."""
+        underlay = net["underlay"]
+        if underlay is None:
+            return None
+        link = dict(name=net["parents"][host], vni=underlay["vni"], port=underlay["port"], local=self.underlay_addresses[host],
+                    remotes=[self.underlay_addresses[h] for h in net["hosts"] if h != host])
+        if underlay["mtu"] is not None:
+            link["mtu"] = underlay["mtu"]
+        return dict(kind=underlay["kind"], link=link)
+
+    def underlay_firewall(self, host: str) -> dict | None:
+        """The lab's chain on ``host``: its VXLAN ports accepted from the other lab hosts of its underlay networks only."""
+        links = [self.underlay_link(n, host) for n in self.networks.values() if n["underlay"] and host in n["hosts"]]
+        if not links:
+            return None
+        peers = sorted({p for link in links for p in link["remotes"]}, key=ipaddress.ip_address)
+        return _underlay.firewall_rules(_underlay.chain_name(self.lab), [link["port"] for link in links], peers)
+
+    def underlay_checks(self) -> list:
+        """Each host's VXLAN links (the module in check mode: link, MTU and FDB peers) and its firewall chain."""
+        checks = []
+        for host in self.hosts:
+            for net in self.networks.values():
+                if net["underlay"] and host in net["hosts"]:
+                    link = self.underlay_link(net, host)
+                    checks.append(dict(kind="vxlan", host=host, source=host, network=net["name"], link=link,
+                                       name="vxlan %s on %s: vni %d, port %d, peers %s" % (
+                                           link["name"], host, link["vni"], link["port"], ", ".join(link["remotes"]) or "none")))
+            firewall = self.underlay_firewall(host)
+            if firewall:
+                checks.append(dict(kind="vxlan_firewall", host=host, source=host, firewall=firewall,
+                                   name="firewall %s on %s: udp %s only from %s" % (
+                                       firewall["chain"], host, ", ".join(str(p) for p in firewall["ports"]),
+                                       ", ".join(firewall["peers"]) or "no host")))
+        return checks
+
     def plan_checks(self) -> list:
         spec = self.topology.get("checks") or {}
         checks = self.ping_checks(spec.get("ping") or []) + self.http_checks(spec.get("http") or [])
@@ -696,6 +810,8 @@ class _Planner:
             checks += self.port_checks()
         if spec.get("port_forward", True):
             checks += self.port_forward_checks()
+        if spec.get("underlay", True):
+            checks += self.underlay_checks()
         return checks
 
     def ping_checks(self, pairs: list) -> list:
@@ -843,6 +959,10 @@ class _Planner:
                 networks=networks,
                 containers=[self.container_spec(c) for c in self.containers.values() if c["host"] == host],
                 wires=[self.wire_spec(w) for w in self.wires if w["host"] == host],
+                underlay_firewall=self.underlay_firewall(host),
+                probes=[dict(n["probes"][host], network=n["name"], docker_name=n["docker_name"],
+                             peers=[dict(host=h, ip=p["ip"]) for h, p in n["probes"].items() if h != host])
+                        for n in self.networks.values() if host in n["probes"]],
             )
         return dict(
             name=self.lab,
@@ -874,9 +994,9 @@ def _probe_target(binding: str):
     return address, first.host_port
 
 
-def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE):
+def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE, underlay_hosts=None):
     """Plan a lab: see the module docstring and plugins/filter/lab_plan.yml."""
-    return _Planner(topology, lab_name, hosts, default_image).plan()
+    return _Planner(topology, lab_name, hosts, default_image, underlay_hosts).plan()
 
 
 def lab_absent_containers(names, keep_aside: bool = False):

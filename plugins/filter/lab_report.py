@@ -22,12 +22,13 @@ from ansible_collections.labnet.docker.plugins.module_utils._labcheck.rows impor
     PASS,
     READERS,
     WARN,
+    failure_text,
     not_run_rows,
     result_rows,
     row,
 )
 
-KINDS = ("ping", "host_ping", "http", "port", "port_forward", "route", "wire", "wire_ping")
+KINDS = ("ping", "host_ping", "http", "port", "port_forward", "route", "wire", "wire_ping", "vxlan", "vxlan_firewall")
 _row = row
 
 
@@ -42,6 +43,38 @@ def _wire_rows(result: dict, check: dict) -> list:
         return [_row(check, FAIL, "not as planned (missing, or other addresses or MTU): the next deploy makes it again",
                      "an end of the wire is missing or differs (a restarted container loses its end); deploy the lab again")]
     return [_row(check, PASS, "both ends as planned")]
+
+
+def _vxlan_rows(result: dict, check: dict) -> list:
+    """labnet.docker.vxlan_link in check mode: a link as planned (VNI, port, local, MTU, FDB peers) has nothing to do."""
+    fix = "deploy the lab again: it re-makes the VXLAN link %s and its FDB peers" % check.get("link", {}).get("name", "")
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"), fix)]
+    if result.get("failed"):
+        return [_row(check, FAIL, str(result.get("msg") or "vxlan_link failed"), fix)]
+    if result.get("changed"):
+        return [_row(check, FAIL, "not as planned, the next deploy would: %s" % "; ".join(result.get("actions") or []), fix)]
+    link = result.get("link") or {}
+    return [_row(check, PASS, "up, mtu %s, peers %s" % (link.get("mtu"), ", ".join(link.get("remotes") or []) or "none"))]
+
+
+def _vxlan_firewall_rows(result: dict, check: dict) -> list:
+    """``iptables -S INPUT`` and ``iptables -S <chain>``: every planned jump and rule is there, in order."""
+    firewall = check.get("firewall") or {}
+    fix = "deploy the lab again: it rewrites chain %s and its INPUT jumps" % firewall.get("chain")
+    if result.get("skipped"):
+        return [_row(check, FAIL, "not run: %s" % (result.get("skip_reason") or "skipped"), fix)]
+    if result.get("rc") != 0:
+        return [_row(check, FAIL, "the chain cannot be read (rc=%s): %s" % (result.get("rc"), failure_text(result)), fix)]
+    lines = [line.strip() for line in (result.get("stdout") or "").splitlines()]
+    missing = [jump for jump in firewall.get("jumps") or [] if jump not in lines]
+    rules = [line for line in lines if line.startswith("-A %s " % firewall.get("chain"))]
+    if missing:
+        return [_row(check, FAIL, "INPUT lacks %s" % "; ".join(missing), fix)]
+    if rules != list(firewall.get("rules") or []):
+        return [_row(check, FAIL, "chain %s holds %s, not %s" % (firewall.get("chain"), rules, firewall.get("rules")), fix)]
+    return [_row(check, PASS, "udp %s accepted from %s only" % (", ".join(str(p) for p in firewall.get("ports") or []),
+                                                              ", ".join(firewall.get("peers") or []) or "no host"))]
 
 
 def _port_forward_rows(result: dict, check: dict) -> list:
@@ -108,6 +141,8 @@ def lab_check_rows(results, host: str = "") -> list:
             rows.extend(_wire_rows(result, check))
         elif kind == "port_forward":
             rows.extend(_port_forward_rows(result, check))
+        elif kind in ("vxlan", "vxlan_firewall"):
+            rows.extend((_vxlan_rows if kind == "vxlan" else _vxlan_firewall_rows)(result, check))
         else:
             raise AnsibleFilterError("lab_check_rows: a result has no planned check of a known kind (%r); kinds: %s" % (kind, ", ".join(KINDS)))
     return rows
@@ -203,6 +238,14 @@ def _net_kind(net: dict) -> str:
     return "%s %s%s" % (net.get("driver") or "macvlan", subnets, ", internal" if net.get("internal") else "")
 
 
+def _parent_kind(net: dict) -> str:
+    """A parent NIC as the picture names it: a VXLAN link (with its VNI and peers), a veth lab NIC, or a NIC."""
+    link = (net.get("underlay") or {}).get("link")
+    if link:
+        return "VXLAN vni %s, %s -> %s" % (link["vni"], link["local"], ", ".join(link["remotes"]) or "no peer")
+    return "veth lab NIC" if net.get("create_parent") else "NIC"
+
+
 def _ctr_of(end: str) -> str:
     """The container's Docker name of a wire end ``<docker name>:<ifname>``."""
     return end.rsplit(":", 1)[0]
@@ -231,7 +274,7 @@ def lab_report_dot(plan, rows=None) -> str:
         out.append("    label=%s; style=rounded;" % _q("host " + host))
         for net in [n for n in part.get("networks") or [] if n.get("parent")]:
             nic = _id("nic", host, net["parent"])
-            kind = "veth lab NIC" if net.get("create_parent") else "NIC"
+            kind = _parent_kind(net)
             out.append("    %s [shape=box, style=filled, fillcolor=khaki, label=%s];"
                        % (nic, _q("%s (%s, promisc)\nip_range %s" % (net["parent"], kind, net.get("ip_range") or "-"))))
             if net.get("shim"):

@@ -118,7 +118,7 @@ def test_tutorial_lab_plan():
         "ip_range": "172.31.250.128/25", "aux_addresses": {}, "mode": "bridge", "labels": {"labnet.lab": "labnet"},
         "shim": {"name": "labnet-shm", "address": "172.31.250.127/32",
                  "routes": ["172.31.250.128/25", "172.31.250.10/32", "172.31.250.11/32"]},
-        "driver": "macvlan", "internal": False, "subnet_v6": None, "gateway_v6": None,
+        "driver": "macvlan", "internal": False, "subnet_v6": None, "gateway_v6": None, "underlay": None,
     }
     specs = result["hosts"]["localhost"]["containers"]
     assert [c["name"] for c in specs] == ["labnet-alpha", "labnet-beta", "labnet-web", "labnet-client"]
@@ -379,7 +379,7 @@ def test_routed_lab_bridge_network_has_no_parent_shim_or_range():
     assert core == dict(name="core", docker_name="rt-core", parent=None, create_parent=False, parent_peer=None,
                         subnet="172.31.252.0/24", gateway="172.31.252.1", ip_range=None, aux_addresses={}, mode=None,
                         labels={"labnet.lab": "rt"}, shim=None, driver="bridge", internal=True, subnet_v6=None,
-                        gateway_v6=None)
+                        gateway_v6=None, underlay=None)
 
 
 def test_routed_lab_passes_runtime_options_through_as_given():

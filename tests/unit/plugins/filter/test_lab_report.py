@@ -218,3 +218,37 @@ def test_pictures_show_bridge_networks_wires_and_routers():
     assert 'ctr_rt_r1 ===|"wire<br/>p2p0 10.255.12.1/30 -- p2p0 10.255.12.2/30"| ctr_rt_h3' in mermaid
     assert 'ctr_rt_r1{{"router rt-r1' in mermaid
     assert "nic_localhost_None" not in mermaid
+
+
+# -- underlay: vxlan ----------------------------------------------------------------------------
+
+VXLAN = dict(kind="vxlan", host="h1", name="vxlan lab-vx7 on h1", link=dict(name="lab-vx7", vni=7, port=4789,
+             local="10.0.1.2", remotes=["10.0.2.2"]))
+FIREWALL = dict(kind="vxlan_firewall", host="h1", name="firewall LABVX-lab on h1", firewall=dict(
+    chain="LABVX-lab", ports=[4789], peers=["10.0.2.2"], jumps=["-A INPUT -p udp -m udp --dport 4789 -j LABVX-lab"],
+    rules=["-A LABVX-lab -s 10.0.2.2/32 -j ACCEPT", "-A LABVX-lab -j DROP"]))
+IPTABLES_OK = "\n".join(["-P INPUT ACCEPT", "-A INPUT -p udp -m udp --dport 4789 -j LABVX-lab", "-N LABVX-lab",
+                         "-A LABVX-lab -s 10.0.2.2/32 -j ACCEPT", "-A LABVX-lab -j DROP"])
+
+
+@pytest.mark.parametrize("item, result, status, detail", [
+    (VXLAN, dict(changed=False, link=dict(mtu=1450, remotes=["10.0.2.2"])), "pass", "up, mtu 1450, peers 10.0.2.2"),
+    (VXLAN, dict(changed=True, actions=["add FDB entry 00:00:00:00:00:00 dst 10.0.2.2"]), "fail",
+     "not as planned, the next deploy would: add FDB entry 00:00:00:00:00:00 dst 10.0.2.2"),
+    (VXLAN, dict(failed=True, msg="local='10.0.1.2' is not an address"), "fail", "local='10.0.1.2' is not an address"),
+    (FIREWALL, dict(rc=0, stdout=IPTABLES_OK), "pass", "udp 4789 accepted from 10.0.2.2 only"),
+    (FIREWALL, dict(rc=0, stdout=IPTABLES_OK.replace("-A INPUT -p udp -m udp --dport 4789 -j LABVX-lab\n", "")), "fail",
+     "INPUT lacks -A INPUT -p udp -m udp --dport 4789 -j LABVX-lab"),
+    (FIREWALL, dict(rc=0, stdout=IPTABLES_OK.replace("-A LABVX-lab -j DROP", "")), "fail", "chain LABVX-lab holds"),
+    (FIREWALL, dict(rc=1, stderr="iptables: No chain/target/match by that name."), "fail", "the chain cannot be read (rc=1)"),
+])
+def test_underlay_check_rows(item, result, status, detail):
+    (row,) = lab_check_rows([dict(result, item=item)])
+    assert row["status"] == status and row["detail"].startswith(detail), row
+
+
+def test_the_picture_shows_the_vxlan_parent():
+    from .test_lab_plan_underlay import plan as underlay_plan
+
+    dot = lab_report_dot(underlay_plan())
+    assert "lab-vx4242 (VXLAN vni 4242, 10.0.1.2 -> 10.0.2.2, 10.0.3.2, promisc)" in dot
