@@ -136,19 +136,13 @@ import contextlib
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import DOCKER_COMMON_ARGUMENT_SPEC
-from ansible_collections.labnet.docker.plugins.module_utils._hostnet.container_wires import ContainerWires
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet.container_wires import WIRE_OPTIONS, ContainerWires
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            wires=dict(type="list", elements="dict", required=True, options=dict(
-                a=dict(type="str", required=True),
-                b=dict(type="str", required=True),
-                a_address=dict(type="str"),
-                b_address=dict(type="str"),
-                mtu=dict(type="int"),
-            )),
+            wires=dict(type="list", elements="dict", required=True, options=WIRE_OPTIONS),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             **DOCKER_COMMON_ARGUMENT_SPEC,
         ),

@@ -51,6 +51,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink imp
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.vlan_parent import ParentError, resolve_parent
 
 DRIVER = "macvlan"
+BRIDGE_DRIVER = "bridge"
 
 
 def network_config(name: str | None, driver: str | None, parent: str | None, mode: str | None, pools: list[dict], labels: dict) -> dict:
@@ -75,7 +76,7 @@ def network_config(name: str | None, driver: str | None, parent: str | None, mod
 def config_from_inspect(attrs: dict) -> dict:
     options = attrs.get("Options") or {}
     driver = attrs.get("Driver")
-    return network_config(
+    config = network_config(
         name=attrs.get("Name"),
         driver=driver,
         parent=options.get("parent"),
@@ -83,6 +84,9 @@ def config_from_inspect(attrs: dict) -> dict:
         pools=pools_from_inspect(attrs.get("IPAM")),
         labels=attrs.get("Labels") or {},
     )
+    if driver == BRIDGE_DRIVER:
+        config["internal"] = bool(attrs.get("Internal"))
+    return config
 
 
 def container_result(endpoint: Endpoint) -> dict:
@@ -93,6 +97,8 @@ def container_result(endpoint: Endpoint) -> dict:
 
 class MacvlanNetwork:
     """Reads the named network, compares it with the task, and creates, recreates or removes it."""
+
+    driver = DRIVER
 
     def __init__(self, module):
         self.module = module
@@ -180,14 +186,18 @@ class MacvlanNetwork:
                 found.append(endpoint)
         return sorted(found, key=lambda c: c["name"])
 
-    def check_conflicts(self, parent: str, pools: list[dict], own_id: str | None) -> None:
+    def parent_name(self) -> str | None:
+        """The checked parent's name (the driver's ``parent`` option)."""
+        return self.check_parent()["name"]
+
+    def check_conflicts(self, parent: str | None, pools: list[dict], own_id: str | None) -> None:
         """Fail when another network uses the same parent or an overlapping subnet."""
         others = []
         for summary in self.engine("list the Docker networks", self.client.api.networks):
             if summary.get("Id") == own_id or summary.get("Name") == self.name:
                 continue
             options = summary.get("Options") or {}
-            if summary.get("Driver") in ("macvlan", "ipvlan") and options.get("parent") == parent:
+            if parent and summary.get("Driver") in ("macvlan", "ipvlan") and options.get("parent") == parent:
                 self.fail(
                     "parent=%r is already the parent of the %s network %r. A parent carries one macvlan "
                     "network: use another parent (for example a VLAN sub-interface %s.N), or remove network %r first."
@@ -237,7 +247,9 @@ class MacvlanNetwork:
     def differences_from(self, wanted: dict, pools: list[dict], current_attrs: dict) -> list[str]:
         current = config_from_inspect(current_attrs)
         found = []
-        for key in ("driver", "parent", "mode"):
+        for key in ("driver", "parent", "mode", "internal"):
+            if key not in wanted:
+                continue
             if current[key] != wanted[key]:
                 found.append("%s is %s, wanted %s" % (key, current[key], wanted[key]))
         found.extend(pool_differences(pools, pools_from_inspect(current_attrs.get("IPAM"))))
@@ -259,12 +271,15 @@ class MacvlanNetwork:
                     % (container["name"], self.name, container["ipv4_address"], reason, container["ipv4_address"])
                 )
 
-    def create_kwargs(self, parent: str, mode: str, pools: list[dict], labels: dict, enable_ipv6: bool) -> dict:
+    def wanted_config(self, parent: str | None, pools: list[dict], labels: dict) -> dict:
+        return network_config(self.name, DRIVER, parent, self.params["mode"], pools, labels)
+
+    def create_kwargs(self, parent: str | None, pools: list[dict], labels: dict) -> dict:
         return dict(
             driver=DRIVER,
-            options={"parent": parent, "macvlan_mode": mode},
+            options={"parent": parent, "macvlan_mode": self.params["mode"]},
             ipam={"Driver": "default", "Config": pools_to_ipam_config(pools), "Options": {}},
-            enable_ipv6=enable_ipv6,
+            enable_ipv6=bool(self.params["subnet_v6"]),
             labels=labels,
             check_duplicate=True,
         )
@@ -272,7 +287,8 @@ class MacvlanNetwork:
     def create(self, kwargs: dict) -> str | None:
         created = None
         if not self.check_mode:
-            created = self.engine("create the macvlan network %s on parent %s" % (self.name, kwargs["options"]["parent"]),
+            where = "on parent %s" % kwargs["options"]["parent"] if kwargs["driver"] == DRIVER else "(driver %s)" % kwargs["driver"]
+            created = self.engine("create the %s network %s %s" % (kwargs["driver"], self.name, where),
                                   self.client.api.create_network, self.name, **kwargs)
         self.actions.append("create network %s" % self.name)
         return created["Id"] if created else None
@@ -307,15 +323,15 @@ class MacvlanNetwork:
     def present(self) -> dict:
         p = self.params
         pools = self.wanted_pools()
-        parent = self.check_parent()
+        parent = self.parent_name()
         labels = {str(k): str(v) for k, v in (p["labels"] or {}).items()}
-        wanted = network_config(self.name, DRIVER, parent["name"], p["mode"], pools, labels)
+        wanted = self.wanted_config(parent, pools, labels)
         self.client = docker_client(self.module)
         current = self.find_network()
-        self.check_conflicts(parent["name"], pools, current["Id"] if current else None)
+        self.check_conflicts(parent, pools, current["Id"] if current else None)
 
         if current is None:
-            network_id = self.create(self.create_kwargs(parent["name"], p["mode"], pools, labels, bool(p["subnet_v6"])))
+            network_id = self.create(self.create_kwargs(parent, pools, labels))
             return self.finish({}, wanted, self.read_back(self.network_result(wanted, network_id, [])))
 
         containers = self.attachments(current)
@@ -323,12 +339,12 @@ class MacvlanNetwork:
         self.differences = self.differences_from(wanted, pools, current)
         if not self.differences:
             return self.finish(before, before, self.network_result(before, current["Id"], containers))
-        self.check_ownership(current, DRIVER)
+        self.check_ownership(current, self.driver)
         if p["labels"] is None:
             wanted["labels"] = before["labels"]  # not managed: carried over to the new network
 
         self.check_reconnectable(containers, pools)
-        kwargs = self.create_kwargs(parent["name"], p["mode"], pools, wanted["labels"], bool(p["subnet_v6"]))
+        kwargs = self.create_kwargs(parent, pools, wanted["labels"])
         network_id = self.recreate(current, containers, kwargs)
         return self.finish(before, wanted, self.read_back(self.network_result(wanted, network_id, containers)))
 
@@ -372,3 +388,29 @@ class MacvlanNetwork:
         if self.params["state"] == "present":
             return self.present()
         return self.absent()
+
+
+class BridgeNetwork(MacvlanNetwork):
+    """A user-defined bridge network (``internal`` or not), converged by the same rules: no parent, no mode.
+
+    ``params`` are macvlan_network's, with ``internal`` (bool) added and ``parent`` and ``mode`` unused.
+    """
+
+    driver = BRIDGE_DRIVER
+
+    def parent_name(self) -> str | None:
+        return None
+
+    def wanted_config(self, parent: str | None, pools: list[dict], labels: dict) -> dict:
+        return dict(network_config(self.name, self.driver, None, None, pools, labels), internal=bool(self.params["internal"]))
+
+    def create_kwargs(self, parent: str | None, pools: list[dict], labels: dict) -> dict:
+        return dict(
+            driver=self.driver,
+            options={},
+            ipam={"Driver": "default", "Config": pools_to_ipam_config(pools), "Options": {}},
+            enable_ipv6=bool(self.params["subnet_v6"]),
+            internal=bool(self.params["internal"]),
+            labels=labels,
+            check_duplicate=True,
+        )

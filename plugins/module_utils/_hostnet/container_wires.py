@@ -39,6 +39,16 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet.wires impor
     plan_wire,
 )
 
+# The options of one wire (documented in container_wires; lab_host_converge checks its plan's wires
+# against the same).
+WIRE_OPTIONS = dict(
+    a=dict(type="str", required=True),
+    b=dict(type="str", required=True),
+    a_address=dict(type="str"),
+    b_address=dict(type="str"),
+    mtu=dict(type="int"),
+)
+
 RESULTS = {"create": "created", "delete": "replaced"}
 
 

@@ -31,6 +31,63 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.containers.s
     use_network_names,
 )
 
+# The options of one container and of the set (documented in linked_containers; lab_host_converge
+# checks its plan's containers against the same).
+NETWORK_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    ipv4_address=dict(type="str"),
+    ipv6_address=dict(type="str"),
+    mac_address=dict(type="str"),
+    aliases=dict(type="list", elements="str", default=[]),
+)
+HEALTHCHECK_OPTIONS = dict(
+    test=dict(type="raw"),
+    interval=dict(type="str"),
+    timeout=dict(type="str"),
+    retries=dict(type="int"),
+    start_period=dict(type="str"),
+)
+CONTAINER_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    image=dict(type="str"),
+    command=dict(type="raw"),
+    env=dict(type="dict", default={}),
+    hostname=dict(type="str"),
+    networks=dict(type="list", elements="dict", options=NETWORK_OPTIONS),
+    links=dict(type="list", elements="str", default=[]),
+    published_ports=dict(type="list", elements="str", default=[]),
+    restart_policy=dict(type="str", choices=["no", "always", "on-failure", "unless-stopped"], default="no"),
+    labels=dict(type="dict", default={}),
+    etc_hosts=dict(type="dict", default={}),
+    state=dict(type="str", choices=["started", "stopped", "absent"], default="started"),
+    pull=dict(type="str", choices=["missing", "never", "always"], default="missing"),
+    entrypoint=dict(type="raw"),
+    user=dict(type="str"),
+    working_dir=dict(type="str"),
+    capabilities=dict(type="list", elements="str", default=[]),
+    cap_drop=dict(type="list", elements="str", default=[]),
+    privileged=dict(type="bool", default=False),
+    sysctls=dict(type="dict", default={}),
+    devices=dict(type="list", elements="str", default=[]),
+    volumes=dict(type="list", elements="str", default=[]),
+    tmpfs=dict(type="list", elements="str", default=[]),
+    memory=dict(type="str"),
+    cpus=dict(type="raw"),
+    dns=dict(type="list", elements="str", default=[]),
+    dns_search=dict(type="list", elements="str", default=[]),
+    healthcheck=dict(type="dict", options=HEALTHCHECK_OPTIONS),
+    wait=dict(type="str", choices=["started", "healthy"], default="started"),
+    wait_timeout=dict(type="int", default=60),
+    post_start=dict(type="list", elements="raw", default=[]),
+)
+SET_OPTIONS = dict(
+    labels=dict(type="dict", default={}),
+    parallel=dict(type="int", default=4),
+    stop_timeout=dict(type="int", default=10),
+    adopt=dict(type="bool", default=False),
+    show_env_values=dict(type="bool", default=False),
+)
+
 
 def refuse(module, problems: list) -> None:
     module.fail_json(msg="The container set was refused, nothing was changed: %s" % "; ".join(problems), problems=problems)
