@@ -131,13 +131,18 @@ class LabHost:
 
     def fail(self, msg: str, **extra) -> NoReturn:
         done = [action for step in self.steps for action in step["actions"]]
+        msg = msg if msg.endswith(".") else msg + "."
         msg += (" Done on this host before the failure: %s." % "; ".join(done)) if done else " Nothing was changed."
         self.module.fail_json(msg=msg, steps=self.steps, **extra)
         raise AssertionError("fail_json returned")
 
     def read_plan(self) -> None:
         """The plan, checked whole (the same rules as the single modules) before anything changes."""
-        result = ArgumentSpecValidator(PLAN_SPEC).validate(self.module.params["plan"])
+        plan = dict(self.module.params["plan"])
+        # A key the filter gives as null (a bridge network's parent and mode) is a key not given.
+        plan["networks"] = [{k: v for k, v in net.items() if v is not None} if isinstance(net, dict) else net
+                            for net in plan.get("networks") or []]
+        result = ArgumentSpecValidator(PLAN_SPEC).validate(plan)
         if result.error_messages:
             self.fail("plan: %s." % "; ".join(result.error_messages))
         self.plan = result.validated_parameters
@@ -154,7 +159,8 @@ class LabHost:
                 except ShimError as exc:
                     self.fail("%s.shim: %s" % (field, exc))
         try:
-            read_set(containers_params(self.module, self.plan))
+            if self.plan["containers"]:
+                read_set(containers_params(self.module, self.plan))
             parse_wires(self.plan["wires"])
         except SetRefused as exc:
             self.fail("plan.containers: the container set was refused: %s" % "; ".join(exc.problems))
