@@ -11,8 +11,8 @@ module: lab_host_converge
 short_description: Bring one lab host's part of a planned lab to its plan in one call
 version_added: 0.2.0
 description:
-  - Takes one host's part of the plan that the P(labnet.docker.lab_plan#filter) filter makes (its C(hosts[<host>]):
-    networks, containers, wires) and brings the host to it, in this order. It makes the veth lab NICs of networks
+  - Takes one host's part of the plan that the P(labnet.docker.lab_plan#filter) filter makes (its C(hosts[<host>]),
+    with networks, containers and wires) and brings the host to it, in this order. It makes the veth lab NICs of networks
     with C(create_parent) and puts every macvlan parent in promiscuous mode. It converges the macvlan networks,
     then their host shims, then the bridge networks, then the containers in link order, then the wires between them.
   - Each step runs the same code as the module that does it alone. These are M(labnet.docker.nic_promisc),
@@ -109,6 +109,28 @@ steps:
   returned: always
   type: list
   elements: dict
+  contains:
+    step:
+      description: The kind of step, such as V(lab NIC), V(promiscuous mode), V(network), V(shim), V(containers) or V(wires).
+      type: str
+      returned: always
+    name:
+      description: What the step worked on.
+      type: str
+      returned: always
+    changed:
+      description: Whether the step changed something (in check mode, would).
+      type: bool
+      returned: always
+    actions:
+      description: What the step did (in check mode, would do), one line each.
+      type: list
+      elements: str
+      returned: always
+    skipped:
+      description: Why check mode could not read the step's object (it is still to be made); the step counts as a change.
+      type: str
+      returned: when check mode could not read the object
   sample:
     - {step: lab NIC, name: labnet-nic, changed: true, actions: ["create veth lab NIC labnet-nic (peer labnet-nicp)"]}
     - {step: promiscuous mode, name: labnet-nic, changed: true, actions: ["switch promiscuous mode on for labnet-nic"]}
