@@ -144,7 +144,7 @@ class LabHost:
                             for net in plan.get("networks") or []]
         result = ArgumentSpecValidator(PLAN_SPEC).validate(plan)
         if result.error_messages:
-            self.fail("plan: %s." % "; ".join(result.error_messages))
+            self.fail("plan: %s" % "; ".join(result.error_messages))
         self.plan = result.validated_parameters
         for net in self.plan["networks"]:
             field = "plan.networks[%s]" % net["name"]
@@ -152,7 +152,8 @@ class LabHost:
                 self.fail("%s: a macvlan network needs a parent. Give the NIC it sits on." % field)
             if net["create_parent"] and not net["parent_peer"]:
                 self.fail("%s: create_parent needs parent_peer, the name of the veth's other end." % field)
-            self.run_step("check", net["docker_name"], lambda m: MacvlanNetwork(m).wanted_pools(), network_params(net))
+            self.run_step(field, "network %s" % net["docker_name"], lambda m: MacvlanNetwork(m).wanted_pools(),
+                          network_params(net))
             if net["shim"]:
                 try:
                     parse_routes(net["shim"]["routes"] or [], parse_shim_address(net["shim"]["address"]).version)

@@ -139,7 +139,7 @@ def test_a_failed_step_names_itself_and_what_was_done_before(monkeypatch, host):
 @pytest.mark.parametrize("change, message", [
     (dict(networks=[dict(LAN, shim=dict(LAN["shim"], address="172.31.250.127"))]),
      "plan.networks[lan].shim: address='172.31.250.127' has no prefix length."),
-    (dict(networks=[dict(LAN, gateway="172.31.251.1")]), "check demo-lan: gateway="),
+    (dict(networks=[dict(LAN, gateway="172.31.251.1")]), "plan.networks[lan] network demo-lan: gateway="),
     (dict(networks=[dict(LAN, parent_peer=None)]), "plan.networks[lan]: create_parent needs parent_peer"),
     (dict(networks=[dict(LAN, colour="blue")]), "plan: networks.colour. Supported parameters include"),
     (dict(wires=[dict(a="demo-r1", b="demo-h3:p2p0")]), "plan.wires: wires[0].a='demo-r1' is not a wire end."),
