@@ -66,6 +66,9 @@ PLAN_SPEC = dict(
 )
 
 
+NOTHING_CHANGED = " Nothing was changed."
+
+
 class StepFailed(Exception):
     """An executor called ``fail_json``; ``result`` holds what it passed."""
 
@@ -132,7 +135,10 @@ class LabHost:
     def fail(self, msg: str, **extra) -> NoReturn:
         done = [action for step in self.steps for action in step["actions"]]
         msg = msg if msg.endswith(".") else msg + "."
-        msg += (" Done on this host before the failure: %s." % "; ".join(done)) if done else " Nothing was changed."
+        if done and msg.endswith(NOTHING_CHANGED):  # the failed step's own words: true of that step only
+            msg = msg[:-len(NOTHING_CHANGED)] + " This step changed nothing."
+        if not msg.endswith(NOTHING_CHANGED):
+            msg += (" Done on this host before the failure: %s." % "; ".join(done)) if done else NOTHING_CHANGED
         self.module.fail_json(msg=msg, steps=self.steps, **extra)
         raise AssertionError("fail_json returned")
 

@@ -153,6 +153,21 @@ def test_a_wrong_plan_is_refused_before_any_change(monkeypatch, host, change, me
     assert host["calls"] == [] and host["ipr"].link_lookup(ifname="demo-nic") == []
 
 
+def test_a_step_that_changed_nothing_says_so_after_what_was_done_before(monkeypatch, host):
+    def overlapping(module):
+        module.fail_json(msg="subnet overlaps another network. Nothing was changed.")
+
+    class Network(lab_host.MacvlanNetwork):
+        def run(self):
+            return overlapping(self.module)
+
+    monkeypatch.setattr(lab_host, "MacvlanNetwork", Network)
+    result = run(monkeypatch)
+    assert result.result["msg"] == (
+        "network demo-lan: subnet overlaps another network. This step changed nothing. Done on this host before the "
+        "failure: create veth lab NIC demo-nic (peer demo-nicp); switch promiscuous mode on for demo-nic.")
+
+
 def test_a_parent_name_taken_by_something_else_is_refused(monkeypatch, host):
     host["ipr"].add_link("demo-nic", kind="macvlan", mode="bridge")
     result = run(monkeypatch)
