@@ -250,6 +250,7 @@ class FakeEngine:
             self.fail_create -= 1
             raise APIError("invalid pool request")
         net_id = self.add_network(name, kwargs["driver"], kwargs["options"], kwargs["ipam"]["Config"], kwargs["labels"])
+        self.nets[net_id]["Internal"] = bool(kwargs.get("internal"))
         return {"Id": net_id}
 
     def remove_network(self, net_id):

@@ -100,10 +100,17 @@ class FakeIPRoute:
                         local=kwargs.get("vxlan_local"), local6=kwargs.get("vxlan_local6"))
             index = self.add_link(kwargs["ifname"], kind="vxlan", up=False, mtu=kwargs["mtu"], vxlan=data)
             self.changes[-1] = ("link", "add", kwargs["ifname"], index)
-        elif command == "set" and set(kwargs) - {"index", "state"}:  # a rename, an MTU or VXLAN data
+        elif command == "add" and kwargs.get("kind") == "veth" and "peer" in kwargs:
+            index = self.add_link(kwargs["ifname"], up=False)
+            self.links[index]["link"] = self.add_link(kwargs["peer"], link=index, up=False)
+            self.changes[-1] = ("link", "add", kwargs["ifname"], index)
+        elif command == "set" and set(kwargs) - {"index", "state"}:  # a rename, an MTU, an alias or VXLAN data
             link = self.links[kwargs["index"]]
             self.changes[-1] = ("link", "set", tuple(sorted(kwargs)))
-            link.update(name=kwargs.get("ifname", link["name"]), mtu=kwargs.get("mtu", link["mtu"]))
+            link.update(name=kwargs.get("ifname", link["name"]), mtu=kwargs.get("mtu", link["mtu"]),
+                        alias=kwargs.get("ifalias", link["alias"]))
+            if "state" in kwargs:
+                link["up"] = kwargs["state"] == "up"
             for key in ("local", "local6", "link"):
                 if "vxlan_" + key in kwargs:
                     link["vxlan"][key] = kwargs["vxlan_" + key]

@@ -9,7 +9,6 @@ import pytest
 from ansible_collections.labnet.docker.plugins.module_utils._docker import client as docker_client
 from ansible_collections.labnet.docker.plugins.modules import container_wires
 from ansible_collections.labnet.docker.tests.unit.support.fake_engine import FakeEngine
-from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleFail, run_module
 
 WIRE = dict(a="r1:eth1", b="h1:eth1", a_address="10.0.12.1/30", b_address="10.0.12.2/30")
@@ -96,28 +95,3 @@ def test_engine_errors_end_in_a_message(monkeypatch, engine):
     result = run_module(container_wires.main, dict(wires=[WIRE]), monkeypatch)
     assert isinstance(result, ModuleFail)
     assert result.result["msg"].startswith("wires[0].a='r1:eth1': could not inspect container 'r1': 500 Server Error")
-
-
-def one_link(name, kind, alias, addresses):
-    """A namespace with one link, index 7, whose veth peer is link 9 of the namespace with id 2."""
-    ipr = FakeIPRoute()
-    ipr.add_link(name, kind=kind, link=9, mtu=1400, alias=alias, netnsid=2, index=7)
-    ipr.addresses.extend((7, a.split("/")[0], int(a.split("/")[1])) for a in addresses)
-    return ipr
-
-
-@pytest.mark.parametrize("kind, alias, ours", [
-    ("veth", "labnet.docker wire r1:eth1--h1:eth1", True),
-    ("veth", None, False),  # the container's own eth0 on a bridge network is a veth too
-    (None, "labnet.docker wire r1:eth1--h1:eth1", False),
-])
-def test_read_end_knows_its_own_ends_by_kind_and_alias(kind, alias, ours):
-    ipr = one_link("eth1", kind, alias, ["10.0.12.1/30", "fe80::1/64", "fd00:0:0::1/64"])
-    state = container_wires.read_end(ipr, "eth1")
-    assert (state.exists, state.ours, state.kind) == (True, ours, kind)
-    assert (state.index, state.peer_index, state.peer_nsid, state.mtu, state.up) == (7, 9, 2, 1400, True)
-    assert state.addresses == ["10.0.12.1/30", "fd00::1/64"]
-
-
-def test_read_end_of_a_missing_interface():
-    assert container_wires.read_end(one_link("eth1", "veth", None, []), "eth2").exists is False

@@ -12,6 +12,7 @@ from docker.errors import APIError
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import engine as engine_reads
 from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import replacement
+from ansible_collections.labnet.docker.plugins.module_utils._docker.containers import task as containers_task
 from ansible_collections.labnet.docker.plugins.modules import linked_containers
 from ansible_collections.labnet.docker.tests.unit.support.fake_engine import IMAGE, FakeEngine, install
 from ansible_collections.labnet.docker.tests.unit.support.module_runner import ModuleExit, ModuleFail, run_module
@@ -376,14 +377,14 @@ def test_an_engine_that_stays_away_leaves_the_old_container_aside_and_says_where
 
 def test_a_container_changed_since_planning_is_not_touched(engine, monkeypatch):
     run(monkeypatch, [BOX])
-    plan = linked_containers.make_plan
+    plan = containers_task.make_plan
 
     def plan_then_someone_recreates_it(*args, **kwargs):
         made = plan(*args, **kwargs)
         engine.containers["box"]["Id"] = hashlib.sha256(b"someone else").hexdigest()
         return made
 
-    monkeypatch.setattr(linked_containers, "make_plan", plan_then_someone_recreates_it)
+    monkeypatch.setattr(containers_task, "make_plan", plan_then_someone_recreates_it)
     engine.calls.clear()
     result = run(monkeypatch, [dict(BOX, env={"A": "1"})])
     assert isinstance(result, ModuleFail)

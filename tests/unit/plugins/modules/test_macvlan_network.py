@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import APIError
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet import kernel_support as _kernel_support
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import netlink as _netlink
 from ansible_collections.labnet.docker.plugins.modules import macvlan_network
 from ansible_collections.labnet.docker.tests.unit.support.fake_engine import FakeEngine
 from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import FakeIPRoute
@@ -47,7 +48,7 @@ def ipr(monkeypatch):
     fake = FakeIPRoute()
     fake.add_link("lab0")
     fake.add_link("lab1")
-    monkeypatch.setattr(macvlan_network, "make_iproute", lambda netns=None: fake)
+    monkeypatch.setattr(_netlink, "make_iproute", lambda netns=None: fake)
     return fake
 
 
@@ -322,7 +323,7 @@ def test_absent_with_force_disconnects_first(monkeypatch, client, ipr):
 
 
 def test_absent_of_a_missing_network_does_not_need_netlink(monkeypatch, client):
-    monkeypatch.setattr(macvlan_network, "make_iproute", None)
+    monkeypatch.setattr(_netlink, "make_iproute", None)
     result = run_module(macvlan_network.main, dict(name="labnet", state="absent"), monkeypatch)
     assert result.result["changed"] is False
 

@@ -22,7 +22,6 @@ def ipr(monkeypatch):
         return fake
 
     monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.make_iproute", factory)
-    monkeypatch.setattr(macvlan_shim, "make_iproute", factory)
     fake.opened = opened
     return fake
 

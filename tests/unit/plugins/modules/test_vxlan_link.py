@@ -10,6 +10,7 @@ from ansible_collections.labnet.docker.plugins.module_utils._hostnet import (
 from ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink import (
     NetlinkError,
 )
+from ansible_collections.labnet.docker.plugins.module_utils._hostnet import vxlan_link as vxlan_executor
 from ansible_collections.labnet.docker.plugins.modules import vxlan_link
 from ansible_collections.labnet.docker.tests.unit.support.fake_iproute import (
     FakeIPRoute,
@@ -37,7 +38,7 @@ def ipr(monkeypatch):
         return fake
 
     monkeypatch.setattr("ansible_collections.labnet.docker.plugins.module_utils._hostnet.netlink.make_iproute", factory)
-    monkeypatch.setattr(vxlan_link, "require_link_kind", lambda kind: None)
+    monkeypatch.setattr(vxlan_executor, "require_link_kind", lambda kind: None)
     fake.opened = opened
     return fake
 
@@ -259,7 +260,7 @@ def test_a_vni_another_link_uses_is_refused(monkeypatch, ipr):
 def test_missing_kernel_support_is_named(monkeypatch, ipr):
     monkeypatch.setattr(kernel_support, "module_loaded", lambda name, root="/sys/module": False)
     monkeypatch.setattr(kernel_support, "probe_link_kind", lambda kind: kernel_support.MISSING)
-    monkeypatch.setattr(vxlan_link, "require_link_kind", kernel_support.require_link_kind)
+    monkeypatch.setattr(vxlan_executor, "require_link_kind", kernel_support.require_link_kind)
     result = run(monkeypatch)
     assert isinstance(result, ModuleFail)
     assert "Cannot make VXLAN link 'vx100': the kernel has no VXLAN support (module vxlan)" in result.result["msg"]
