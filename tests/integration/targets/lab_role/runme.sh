@@ -175,14 +175,27 @@ for n in 1 2; do
     # shellcheck disable=SC2046
     ansible-playbook $(two_labs_args "$base-test$n" "$n") labnet.docker.deploy >"$log" 2>&1 || { cat "$log"; exit 1; }
 done
+# Lab A's own interfaces (its lab NICs, their peers and its shims), read from its record while it exists.
+a_own=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("\n".join(" %s@" % l for l in r["veths"] + r["shims"]) + "\n" + "\n".join(" %s@" % (v[:14] + "p") for v in r["veths"]))' \
+        "/var/lib/labnet-lab/$lab_a.json")
+links() {  # ip -o link show, read again when the kernel says the dump was interrupted (links changing meanwhile)
+    local out try
+    for try in 1 2 3 4 5; do
+        if out=$(ip -o link show 2>&1) && ! grep -q "Dump was interrupted" <<<"$out"; then
+            echo "$out"; return 0
+        fi
+        sleep 0.5
+    done
+    echo "FAILED: ip -o link show kept being interrupted (try $try): $out" >&2; return 1
+}
 snapshot() {  # everything of $base except lab A's own objects: ids, names, link indexes and flags
+    local all_links
+    all_links=$(links) || exit 1
     docker ps -a --filter "name=$base" --format '{{.ID}} {{.Names}} {{.State}} {{.Label "labnet.lab"}}' | grep -v " $lab_a\$" | sort
     docker network ls --filter "name=$base" --format '{{.ID}} {{.Name}} {{.Label "labnet.lab"}}' | grep -v " $lab_a\$" | sort
-    ip -o link show | awk -F': ' '{print $1, $2, $3}' | cut -d' ' -f1-3 | grep " $base\|$old" \
-        | grep -v -F -f <(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("\n".join(" %s@" % l for l in r["veths"] + r["shims"]) + "\n" + "\n".join(" %s@" % (v[:14] + "p") for v in r["veths"]))' \
-                             "/var/lib/labnet-lab/$lab_a.json") | sort
+    awk -F': ' '{print $1, $2, $3}' <<<"$all_links" | cut -d' ' -f1-3 | grep " $base\|$old" | grep -v -F -f <(echo "$a_own") | sort
 }
-before=$(snapshot)
+before=$(snapshot) || exit 1
 grep -q " $lab_b-web running $lab_b" <<<"$before" && grep -q "$lab_a-user running" <<<"$before" \
     || { echo "$before"; echo "FAILED: the two labs and the user's container are not all there" >&2; exit 1; }
 a_links=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(" ".join(r["veths"] + r["shims"]))' "/var/lib/labnet-lab/$lab_a.json")
@@ -192,7 +205,7 @@ echo "ok: labs $lab_a ($a_links) and $lab_b ($b_links) run side by side, with th
 
 # shellcheck disable=SC2046
 ansible-playbook $(two_labs_args "$lab_a" 1) labnet.docker.destroy >"$log" 2>&1 || { cat "$log"; exit 1; }
-after=$(snapshot)
+after=$(snapshot) || exit 1
 [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); echo "FAILED: destroying $lab_a changed what is not its own" >&2; exit 1; }
 ip -d link show dev "$old-nic" | grep -q PROMISC || { echo "FAILED: the user's promiscuous flag was cleared" >&2; exit 1; }
 [ -z "$(docker ps -aq --filter "label=labnet.lab=$lab_a")" ] || { echo "FAILED: $lab_a's containers are left" >&2; exit 1; }
