@@ -77,7 +77,9 @@ options:
         network, or the binding's own host address), which the nat table's C(OUTPUT) chain DNATs to the
         container.
       - A connection that is accepted and then closed at once without a byte counts as a failure; that is
-        what C(docker-proxy) does when it cannot reach the container.
+        what C(docker-proxy) does when it cannot reach the container. So does a connection to a binding that
+        neither a DNAT rule nor a C(docker-proxy) forwards, whose socket dockerd holds, since dockerd (with
+        C(userland-proxy=false)) keeps one per published port and never accepts on it.
       - Only addresses of this host are contacted, and UDP bindings are not probed.
     type: bool
     default: false

@@ -190,6 +190,33 @@ def _address_label(address: str, port: int) -> str:
     return "[%s]:%s" % (address, port) if is_ipv6(address) else "%s:%s" % (address, port)
 
 
+RESERVED_ONLY = (
+    "connected only to dockerd's own socket for the port, which forwards nothing (no DNAT rule, no docker-proxy): "
+    "the connection waits there, unanswered"
+)
+
+
+def _discount_reservation(probe: dict | None, found: dict) -> dict | None:
+    """The probe, with the paths that only reached dockerd's own listening socket counted as failed.
+
+    Docker 26 and later keep a listening socket for each published port in dockerd itself (with
+    ``userland-proxy: false``, or to hand it to docker-proxy with ``-use-listen-fd``); nothing
+    accepts on it. With neither a DNAT rule nor a docker-proxy for the binding, a probe that
+    connects has landed on that socket: the kernel completes the handshake, no data ever comes.
+    """
+    listener = found["listener"]
+    if not probe or found["dnat"] is not None or found["proxy"] is not None:
+        return probe
+    if not listener or listener.get("process") != "dockerd":
+        return probe
+    probe = dict(probe)
+    for path in ("loopback", "nat"):
+        if probe.get(path):
+            probe[path] = False
+            probe[path + "_error"] = RESERVED_ONLY
+    return probe
+
+
 def _binding_drift(binding: dict, found: dict, engine: dict, probe: dict | None, rule_sources: str) -> list[dict]:
     """The drift entries of one binding, given what was found for it (``dnat``, ``proxy``, ``listener``)."""
     label = binding_label(binding)
@@ -239,7 +266,9 @@ def _audit_binding(binding, rules, proxies_by_key, listeners_by_port, engine, pr
     dnat = rules.dnat_for(binding) if binding["nat"] else None
     proxy = _proxy_for(proxies_by_key, binding)
     listener = _find_listener(listeners_by_port, binding)
-    drift = _binding_drift(shown, dict(dnat=dnat, proxy=proxy, listener=listener), engine, probe, rule_sources)
+    found = dict(dnat=dnat, proxy=proxy, listener=listener)
+    probe = _discount_reservation(probe, found)
+    drift = _binding_drift(shown, found, engine, probe, rule_sources)
     # MASQUERADE and hairpin rules exist where Docker NATs the binding's family.
     nat_family = binding["nat"] and (not is_ipv6(binding["host_ip"]) or bool(binding.get("container_ipv6")))
     port = dict(

@@ -64,14 +64,14 @@ class Dump:
                     iptables=bool(self.settings["iptables"]), ip6tables=es.ip6tables_enabled(self.settings, self.version),
                     ip_forward=self.versions[4].strip() == "1")
 
-    def audit(self) -> dict:
+    def audit(self, probes: dict | None = None) -> dict:
         containers = json.loads(read(self.dump, "containers.json"))
         bindings = pp.bindings_from_containers(containers, json.loads(read(self.dump, "networks.json")))
         sockets = [sock for name, proto, family in ps.PROC_NET_FILES
                    for sock in ps.parse_proc_net(read(self.dump, "proc-net-" + name), proto, family)]
         return pd.analyse_ports(bindings, nr.classify_rules(self.rules()), ps.find_proxies(self.processes),
                                 ps.map_listeners(sockets, self.processes), self.engine(),
-                                pp.container_addresses(containers), rule_sources=self.backend)
+                                pp.container_addresses(containers), probes=probes, rule_sources=self.backend)
 
 
 def problems(result: dict) -> list[tuple]:
@@ -159,6 +159,39 @@ def test_without_userland_proxy_no_proxy_is_expected(dump):
     assert result["counts"]["proxies"] == 0 and result["drift"] == []
     # Without a proxy, an IPv4-only container publishes no IPv6 binding at all.
     assert not [p for p in result["ports"] if p["container"] == "old" and p["host_ip"] == "::"]
+
+
+# What the probes of web's [::]:8080 saw live in the engines scenario with userland-proxy off (Docker
+# 28.5.2): no [::1] path, and the IPv6 gateway connected, with its ip6tables DNAT rule and without it.
+NAT_PROBE_CONNECTED = {("web", "tcp", "::", 8080): dict(loopback=None, nat=True, nat_target="fd00:6a:1::1", nat_error=None)}
+
+
+@pytest.mark.parametrize("dump", ["engine-26.1.5-no-proxy", "engine-28.5.2-no-proxy"])
+def test_without_userland_proxy_a_probe_through_the_ipv6_dnat_rule_is_reachable(dump):
+    web = port(Dump(dump).audit(NAT_PROBE_CONNECTED), "web", "::", 8080)
+    assert web["status"] == "ok" and web["reachable"] == dict(loopback=None, nat=True)
+
+
+@pytest.mark.parametrize("dump", ["engine-26.1.5-no-proxy", "engine-28.5.2-no-proxy"])
+def test_without_userland_proxy_or_ipv6_dnat_rule_a_connected_probe_only_reached_dockerd(dump):
+    # dockerd holds the listening socket of [::]:8080 and never accepts on it: with the ip6tables DNAT
+    # rule deleted, the probe's connection lands there and waits. Nothing reaches the container.
+    engine = Dump(dump)
+    engine.v6 = without(engine.v6, "--dport 8080 ", "DNAT")
+    result = engine.audit(NAT_PROBE_CONNECTED)
+    assert problems(result) == [("dnat_missing", "web", "::", 8080), ("unreachable", "web", "::", 8080)]
+    web = port(result, "web", "::", 8080)
+    assert web["listener"]["process"] == "dockerd" and web["reachable"] == dict(loopback=None, nat=False)
+    assert "dockerd's own socket" in result["drift"][1]["message"]
+
+
+def test_a_connected_probe_with_a_docker_proxy_still_counts():
+    engine = Dump("engine-28.5.2")
+    engine.v6 = without(engine.v6, "--dport 8080 ", "DNAT")
+    probes = {("web", "tcp", "::", 8080): dict(loopback=True, nat=True)}
+    result = engine.audit(probes)
+    assert problems(result) == [("dnat_missing", "web", "::", 8080)]
+    assert port(result, "web", "::", 8080)["reachable"] == dict(loopback=True, nat=True)
 
 
 def test_docker_28_without_userland_proxy_holds_the_port_in_dockerd():
