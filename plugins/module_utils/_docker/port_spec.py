@@ -114,11 +114,22 @@ def _is_any(host_ip: str) -> bool:
     return host_ip in (ANY_IPV4, ANY_IPV6)
 
 
+def _family(host_ip: str) -> int:
+    return 6 if ":" in host_ip else 4
+
+
 def bindings_collide(first: PortBinding, second: PortBinding) -> bool:
-    """Whether two bindings ask for the same host port (an any-address binding takes every address)."""
+    """Whether two bindings ask for the same host port of one address family.
+
+    An any-address binding takes every address of its family: ``0.0.0.0:8080`` and ``[::]:8080`` are
+    the two halves of the docker CLI's ``-p 8080:80`` (the engine binds ``::`` for IPv6 only), not a
+    collision.
+    """
     if first.host_port is None or second.host_port is None:
         return False
     if first.host_port != second.host_port or first.protocol != second.protocol:
+        return False
+    if _family(first.host_ip) != _family(second.host_ip):
         return False
     return first.host_ip == second.host_ip or _is_any(first.host_ip) or _is_any(second.host_ip)
 

@@ -72,6 +72,10 @@ def test_short_and_long_forms_are_one_port():
         ("8080:80/tcp", "8080:80/udp", False),
         ("80", "80", False),  # engine-chosen host ports never collide
         ("[::1]:8080:80", "[::1]:8080:81", True),
+        ("[::]:8080:80", "[::1]:8080:81", True),
+        # -p 8080:80 of the docker CLI: one port per address family, the same host port twice
+        ("8080:80", "[::]:8080:80", False),
+        ("127.0.0.1:8080:80", "[::1]:8080:80", False),
     ],
 )
 def test_bindings_collide(first, second, collide):
