@@ -56,6 +56,9 @@ options:
         (V(macvlan) or V(bridge)), C(parent), C(create_parent), C(parent_peer), C(subnet), C(gateway), C(ip_range),
         C(aux_addresses), C(mode), C(labels), C(internal), C(subnet_v6), C(gateway_v6), and C(shim) (a dictionary
         with C(name), C(address) and C(routes), or null).
+      - The parts of the host's plan that the lab role's other steps act on are left to them, namely C(probes) (the
+        segment preflight), C(underlay_firewall) and each network's C(underlay) (its VXLAN link, made by
+        M(labnet.docker.vxlan_link) before this module runs, is then the network's C(parent)).
       - Each of C(containers) is a container as the O(labnet.docker.linked_containers#module:containers) option of
         M(labnet.docker.linked_containers) takes it; each of C(wires) a wire as the
         O(labnet.docker.container_wires#module:wires) option of M(labnet.docker.container_wires) takes it.

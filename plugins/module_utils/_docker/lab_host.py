@@ -66,6 +66,12 @@ PLAN_SPEC = dict(
 )
 
 
+# Parts of lab_plan's host plan that the lab role's other steps act on, before this module runs: the
+# segment preflight's probes, the VXLAN underlay's firewall chain and each network's VXLAN link (the
+# network's parent, made by labnet.docker.vxlan_link).
+PLAN_ELSEWHERE = ("probes", "underlay_firewall")
+NETWORK_ELSEWHERE = ("underlay",)
+
 NOTHING_CHANGED = " Nothing was changed."
 
 
@@ -144,10 +150,11 @@ class LabHost:
 
     def read_plan(self) -> None:
         """The plan, checked whole (the same rules as the single modules) before anything changes."""
-        plan = dict(self.module.params["plan"])
+        # The parts of the host's plan that the role's other steps act on are not this module's.
+        plan = {k: v for k, v in self.module.params["plan"].items() if k not in PLAN_ELSEWHERE}
         # A key the filter gives as null (a bridge network's parent and mode) is a key not given.
-        plan["networks"] = [{k: v for k, v in net.items() if v is not None} if isinstance(net, dict) else net
-                            for net in plan.get("networks") or []]
+        plan["networks"] = [{k: v for k, v in net.items() if v is not None and k not in NETWORK_ELSEWHERE}
+                            if isinstance(net, dict) else net for net in plan.get("networks") or []]
         result = ArgumentSpecValidator(PLAN_SPEC).validate(plan)
         if result.error_messages:
             self.fail("plan: %s" % "; ".join(result.error_messages))

@@ -174,3 +174,26 @@ def test_a_parent_name_taken_by_something_else_is_refused(monkeypatch, host):
     assert isinstance(result, ModuleFail)
     assert result.result["msg"].startswith("lab NIC: create_parent would make demo-nic, but an interface of that name")
     assert host["calls"] == []
+
+
+def test_the_planner_s_own_host_plan_is_taken_whole(monkeypatch, host):
+    """lab_plan's host plan, as the role passes it: its preflight probes, the underlay's firewall chain and
+    each network's VXLAN link are other steps' parts, and the underlay network sits on the VXLAN link."""
+    from ansible_collections.labnet.docker.plugins.filter.lab_plan import lab_plan
+
+    topology = {
+        "networks": [{"name": "ovl", "subnet": "10.231.7.0/24", "underlay": "vxlan", "vni": 4242},
+                     {"name": "lan", "subnet": "10.231.9.0/24", "parent": "lanp"}],
+        "containers": [{"name": "web", "host": "h1", "command": "/bin/labnet-web", "networks": ["ovl", "lan"]},
+                       {"name": "client", "host": "h2", "command": "/bin/labnet-web", "networks": ["ovl", "lan"]}],
+    }
+    planned = lab_plan(topology, "demo", ["h1", "h2"], underlay_hosts={"h1": {"address": "10.0.1.2"}, "h2": {"address": "10.0.2.2"}})
+    host_plan = planned["hosts"]["h1"]
+    assert {"probes", "underlay_firewall"} <= set(host_plan)  # what the module must leave to other steps
+    assert any(net.get("underlay") for net in host_plan["networks"])
+    host["ipr"].add_link("lanp")
+    host["ipr"].add_link(next(net["underlay"]["link"]["name"] for net in host_plan["networks"] if net.get("underlay")))
+    result = run(monkeypatch, host_plan)
+    assert isinstance(result, ModuleExit), result.result
+    networks = [name for step, name, _check in host["calls"] if step == "network"]
+    assert networks == [net["docker_name"] for net in host_plan["networks"]]
