@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: lab_checks
 short_description: Run a lab host's checks side by side, and name the first broken hop of each that fails
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs the checks that the P(labnet.docker.lab_plan#filter) filter plans for one host (its C(checks), selected by
     C(host)) all at once, each in its own thread, and returns one result per check.
