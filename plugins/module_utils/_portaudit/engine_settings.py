@@ -367,7 +367,8 @@ def daemon_json_problems(config: dict, argv: list[str], flag_kinds: dict | None 
     for flag, values in sorted(given_flags(argv, kinds).items()):
         key = config_key_of_flag(flag)
         if key in keys and key not in KEYS_MERGED_WITH_FLAG:
-            conflicts.append(dict(key=key, flag="--" + flag, flag_value=values, file_value=keys[key]))
+            # The running dockerd's flags and the ones it will be started with again may repeat each other.
+            conflicts.append(dict(key=key, flag="--" + flag, flag_value=list(dict.fromkeys(values)), file_value=keys[key]))
     wrong_types = []
     for key, value in sorted(keys.items()):
         kind = kinds.get(known.get(key, ""), "")

@@ -90,6 +90,13 @@ def test_a_key_that_is_also_a_flag_is_a_conflict(config, argv, key, flag):
     assert "Set it in one place only" in problems["messages"][0]
 
 
+def test_a_flag_of_the_running_dockerd_and_of_its_next_start_is_named_once():
+    argv = ["dockerd", "--cgroup-parent", "/lab1"] + ["--cgroup-parent", "/lab1"]
+    problems = es.daemon_json_problems({"cgroup-parent": "/other"}, argv)
+    assert problems["conflicts"][0]["flag_value"] == ["/lab1"]
+    assert "the flag --cgroup-parent=/lab1 on dockerd's command line" in problems["messages"][0]
+
+
 def test_runtimes_may_come_from_both():
     assert es.daemon_json_problems({"runtimes": {"r": {"path": "/r"}}}, ["dockerd", "--add-runtime", "x=/x"])["messages"] == []
 
