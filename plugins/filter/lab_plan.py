@@ -924,7 +924,7 @@ class _Planner:
                 checks.append(dict(
                     kind="port", host=ctr["host"], container=ctr["docker_name"], source=ctr["host"],
                     target=ctr["name"], address=address, port=host_port, binding=binding,
-                    name="port %s:%s -> %s (%s)" % (address, host_port, ctr["name"], binding),
+                    name="port %s:%s -> %s (%s)" % ("[%s]" % address if ":" in address else address, host_port, ctr["name"], binding),
                 ))
         return checks
 
@@ -985,13 +985,13 @@ class _Planner:
 def _probe_target(binding: str):
     """Where a host reaches a published port: ``(address, host_port)``; ``(None, None)`` for unpublished.
 
-    A range is probed at its first port; an any-address binding from loopback.
+    A range is probed at its first port; an any-address binding from its family's loopback.
     """
     first = parse_published_port(binding)[0]
     if first.host_port is None:
         return None, None  # the engine picks the host port
-    address = "127.0.0.1" if first.host_ip in (ANY_IPV4, ANY_IPV6) else first.host_ip
-    return address, first.host_port
+    loopback = {ANY_IPV4: "127.0.0.1", ANY_IPV6: "::1"}
+    return loopback.get(first.host_ip, first.host_ip), first.host_port
 
 
 def lab_plan(topology, lab_name, hosts, default_image=DEFAULT_IMAGE, underlay_hosts=None):

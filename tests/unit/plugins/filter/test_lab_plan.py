@@ -320,9 +320,12 @@ def test_port_checks_only_for_containers_with_a_bridge_network():
     ("127.0.0.1:8081:80/tcp", ("127.0.0.1", 8081)),
     ("192.0.2.5:9000-9002:80-82", ("192.0.2.5", 9000)),
     ("0.0.0.0:8082:80", ("127.0.0.1", 8082)),
+    ("[::]:8086:80", ("::1", 8086)),
+    ("[::1]:8087:80", ("::1", 8087)),
     ("80", (None, None)),
 ])
 def test_where_a_host_reaches_a_published_port(binding, expected):
+    """From its own family's loopback: an IPv6 binding is never probed at an IPv4 address."""
     topo = {"networks": [], "containers": [{"name": "web", "published_ports": [binding]}], "checks": {"port_forward": False}}
     checks = lab_plan(topo, "x", ["h"])["checks"]
     assert [(c["address"], c["port"]) for c in checks] == ([] if expected == (None, None) else [expected])
