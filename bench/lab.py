@@ -319,8 +319,8 @@ def table(records: list, repeats: int) -> list[str]:
                                   and (not r["ok"] or r["note"])}))[:200]
         if m is None and not notes:
             continue
-        lines.append("| %s | %s | %d | %s |" % (title, "%s (%s-%s)" % (lablib.fmt(m), lablib.fmt(lo), lablib.fmt(hi))
-                                                 if m is not None else "n/a", cnt, notes))
+        spread = "%s (%s-%s)" % (lablib.fmt(m), lablib.fmt(lo), lablib.fmt(hi)) if m is not None else "n/a"
+        lines.append("| %s | %s | %d | %s |" % (title, spread, cnt, notes))
     return lines + [""]
 
 
@@ -343,8 +343,8 @@ def goal_lines(records: list) -> list[str]:
         v = r[name]
         if name not in shown:
             continue
-        lines.append("| %s at most %.1f | %s | %s |" % (name, limit, lablib.fmt(v, "%.2f"),
-                                                       "n/a" if v is None else "yes" if v <= limit else "**no**"))
+        met = "n/a" if v is None else "yes" if v <= limit else "**no**"
+        lines.append("| %s at most %.1f | %s | %s |" % (name, limit, lablib.fmt(v, "%.2f"), met))
     return lines + [""]
 
 

@@ -758,7 +758,8 @@ class _Planner:
     def underlay_link(self, net: dict, host: str) -> dict:
         """The VXLAN link of an underlay network on ``host`` (see :meth:`underlay_entry`)."""
         entry = self.underlay_entry(net, host)
-        assert entry is not None
+        if entry is None:
+            raise LabPlanError("network %r has no underlay on host %r" % (net["name"], host))
         return entry["link"]
 
     def underlay_entry(self, net: dict, host: str) -> dict | None:

@@ -73,8 +73,8 @@ def _vxlan_firewall_rows(result: dict, check: dict) -> list:
         return [_row(check, FAIL, "INPUT lacks %s" % "; ".join(missing), fix)]
     if rules != list(firewall.get("rules") or []):
         return [_row(check, FAIL, "chain %s holds %s, not %s" % (firewall.get("chain"), rules, firewall.get("rules")), fix)]
-    return [_row(check, PASS, "udp %s accepted from %s only" % (", ".join(str(p) for p in firewall.get("ports") or []),
-                                                              ", ".join(firewall.get("peers") or []) or "no host"))]
+    ports = ", ".join(str(p) for p in firewall.get("ports") or [])
+    return [_row(check, PASS, "udp %s accepted from %s only" % (ports, ", ".join(firewall.get("peers") or []) or "no host"))]
 
 
 def _port_forward_rows(result: dict, check: dict) -> list:
