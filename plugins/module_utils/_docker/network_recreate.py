@@ -12,6 +12,8 @@ reports every container's outcome; it never raises anything but :class:`Recreate
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.labnet.docker.plugins.module_utils._docker.client import ENGINE_ERRORS, api_error_text
 from ansible_collections.labnet.docker.plugins.module_utils._docker.network_endpoints import (
     CONVERGED,
@@ -31,6 +33,11 @@ from ansible_collections.labnet.docker.plugins.module_utils._docker.network_endp
 )
 
 # What the roll-back steps that can stop it do, for its messages.
+# A create that timed out may land seconds later, holding the name or the address pool: the restore of
+# the previous network looks for it and tries again this many times, this far apart.
+LATE_CREATE_TRIES = 8
+LATE_CREATE_WAIT = 0.5
+
 ROLLBACK_STEPS = {
     "check_new_free": "read the network that now has the name %s",
     "remove_new": "remove the new network %s",
@@ -187,13 +194,17 @@ class NetworkRecreation:
 
     def _create_old(self, _endpoint: None) -> None:
         kwargs = create_kwargs_from_inspect(self.old)
-        try:
-            created = self.api.create_network(self.name, **kwargs)
-        except ENGINE_ERRORS:
-            # A create that timed out may go through only now: clear its network once, then try again.
-            self._check_new_free(None)
-            self._remove_new(None)
-            created = self.api.create_network(self.name, **kwargs)
+        for attempt in range(1, LATE_CREATE_TRIES + 1):
+            try:
+                created = self.api.create_network(self.name, **kwargs)
+                break
+            except ENGINE_ERRORS:
+                if attempt == LATE_CREATE_TRIES:
+                    raise
+                # A create that timed out may go through only now: clear its network, then try again.
+                self._check_new_free(None)
+                self._remove_new(None)
+                time.sleep(LATE_CREATE_WAIT)
         self.old_id = created["Id"]
         self.actions.append("restore: create network %s as it was" % self.name)
 

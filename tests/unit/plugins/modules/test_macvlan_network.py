@@ -484,6 +484,39 @@ def test_a_create_that_timed_out_but_went_through_is_removed_before_the_restore(
     assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
 
 
+def test_a_create_that_lands_only_after_the_first_restore_attempt_is_removed_too(monkeypatch, client, ipr):
+    """The engine answers the timed-out create late: the restore's first two tries find no network yet and fail on
+    the pool the create still holds; the third finds the late network, removes it, and puts the old one back."""
+    from requests.exceptions import ReadTimeout
+
+    from ansible_collections.labnet.docker.plugins.module_utils._docker import network_recreate
+
+    monkeypatch.setattr(network_recreate, "LATE_CREATE_WAIT", 0)
+    old_id, ids = three(client)
+    state = dict(calls=0, pending=None)
+    real_create = client.api.create_network
+
+    def late(name, **kwargs):
+        state["calls"] += 1
+        if state["calls"] == 1:
+            state["pending"] = (name, kwargs)  # the engine is still making it
+            raise ReadTimeout("Read timed out. (read timeout=5)")
+        if state["pending"]:
+            if state["calls"] == 3:  # it lands only while the restore's second try is refused
+                real_create(state["pending"][0], **state["pending"][1])
+                state["pending"] = None
+            raise APIError("failed to allocate gateway (192.168.50.1): Address already in use")
+        return real_create(name, **kwargs)
+
+    monkeypatch.setattr(client.api, "create_network", late)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    net = assert_as_before(client, ids)
+    assert net["IPAM"]["Config"] == EXACT_CONFIG
+    assert "restore: remove the new network labnet" in result.result["actions"]
+    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+
+
 def test_a_failed_reconnect_goes_on_with_the_others_then_restores_all(monkeypatch, client, ipr):
     old_id, ids = three(client)
     new_net = {}
@@ -531,8 +564,11 @@ def test_a_new_network_held_by_someone_else_strands_only_the_failed_container(mo
 
 
 def test_a_restore_that_fails_too_names_every_stranded_container(monkeypatch, client, ipr):
+    from ansible_collections.labnet.docker.plugins.module_utils._docker import network_recreate
+
+    monkeypatch.setattr(network_recreate, "LATE_CREATE_WAIT", 0)
     old_id, ids = three(client)
-    client.fail_create = 3  # the create, the restore's create and its one retry
+    client.fail_create = 1 + network_recreate.LATE_CREATE_TRIES  # the create, then every try of the restore's
     result = run(monkeypatch, ip_range="192.168.50.192/26")
     assert isinstance(result, ModuleFail)
     msg = result.result["msg"]
