@@ -461,6 +461,18 @@ def test_a_create_that_times_out_restores_the_old_network(monkeypatch, client, i
     assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
 
 
+def assert_late_create_removed(monkeypatch, client, ids, create_network):
+    """A recreation whose create timed out, run with ``create_network`` as the engine's create: it fails, the late
+    network is removed, and the previous network is back with every container on it."""
+    monkeypatch.setattr(client.api, "create_network", create_network)
+    result = run(monkeypatch, ip_range="192.168.50.192/26")
+    assert isinstance(result, ModuleFail)
+    net = assert_as_before(client, ids)
+    assert net["IPAM"]["Config"] == EXACT_CONFIG
+    assert "restore: remove the new network labnet" in result.result["actions"]
+    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+
+
 def test_a_create_that_timed_out_but_went_through_is_removed_before_the_restore(monkeypatch, client, ipr):
     from requests.exceptions import ReadTimeout
 
@@ -475,13 +487,7 @@ def test_a_create_that_timed_out_but_went_through_is_removed_before_the_restore(
             raise ReadTimeout("Read timed out. (read timeout=5)")
         return real_create(name, **kwargs)
 
-    monkeypatch.setattr(client.api, "create_network", late)
-    result = run(monkeypatch, ip_range="192.168.50.192/26")
-    assert isinstance(result, ModuleFail)
-    net = assert_as_before(client, ids)
-    assert net["IPAM"]["Config"] == EXACT_CONFIG
-    assert "restore: remove the new network labnet" in result.result["actions"]
-    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+    assert_late_create_removed(monkeypatch, client, ids, late)
 
 
 def test_a_create_that_lands_only_after_the_first_restore_attempt_is_removed_too(monkeypatch, client, ipr):
@@ -508,13 +514,7 @@ def test_a_create_that_lands_only_after_the_first_restore_attempt_is_removed_too
             raise APIError("failed to allocate gateway (192.168.50.1): Address already in use")
         return real_create(name, **kwargs)
 
-    monkeypatch.setattr(client.api, "create_network", late)
-    result = run(monkeypatch, ip_range="192.168.50.192/26")
-    assert isinstance(result, ModuleFail)
-    net = assert_as_before(client, ids)
-    assert net["IPAM"]["Config"] == EXACT_CONFIG
-    assert "restore: remove the new network labnet" in result.result["actions"]
-    assert outcomes(result) == dict(web="restored", dyn="restored", app="restored")
+    assert_late_create_removed(monkeypatch, client, ids, late)
 
 
 def test_a_failed_reconnect_goes_on_with_the_others_then_restores_all(monkeypatch, client, ipr):
